@@ -1,0 +1,21 @@
+# Two commands do all set-up on a fresh machine:  `make run`  and  `make test`.
+PY ?= python3
+
+.PHONY: setup setup-dev browser run test
+
+setup:
+	$(PY) -m pip install -q -r requirements.txt
+
+setup-dev:
+	$(PY) -m pip install -q -r requirements-dev.txt
+
+# Playwright drives Debian's Chromium (it cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+
+run: setup
+	$(PY) app.py $(ARGS)
+
+test: setup-dev browser
+	$(PY) -m pip check
+	$(PY) -m pytest $(PYTEST_ARGS)
