@@ -12,6 +12,8 @@ RUN python3 -m pip freeze > /tmp/image-constraints.txt \
     && python3 -m pip install --no-cache-dir -c /tmp/image-constraints.txt -r /app/requirements-app.txt \
     && rm /tmp/image-constraints.txt
 
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 studio
 COPY --chown=studio:studio app.py /app/app.py
 COPY --chown=studio:studio backend /app/backend

@@ -9,9 +9,11 @@ setup:
 setup-dev:
 	$(PY) -m pip install -q -r requirements-dev.txt
 
-# Playwright drives Debian's Chromium (it cannot download its own browser here).
+# Playwright drives Debian's Chromium (it cannot download its own browser here); the Droid fallback font
+# draws CJK labels on grounding overlays.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+	@{ command -v chromium >/dev/null 2>&1 && test -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; } \
+	  || { apt-get update -q && apt-get install -y -q chromium fonts-droid-fallback; }
 
 run: setup
 	$(PY) app.py $(ARGS)
