@@ -1,0 +1,224 @@
+"""Model catalog: the Qwen2.5-VL facts the memory arithmetic needs, and resolving any model name to them.
+
+The four catalog entries copy the public config.json of Qwen/Qwen2.5-VL-{3B,7B,32B,72B}-Instruct (text model
+sizes and vision_config). Parameter counts and weight bytes are computed from these numbers, never typed in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+class ModelError(ValueError):
+    """The model name cannot be resolved to an architecture (user-facing message)."""
+
+
+@dataclass(frozen=True)
+class VisionTower:
+    """The vision_config numbers of a Qwen-VL model."""
+
+    depth: int
+    hidden: int
+    heads: int
+    intermediate: int
+    out_hidden: int
+    patch_size: int = 14
+    temporal_patch_size: int = 2
+    spatial_merge_size: int = 2
+    in_channels: int = 3
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model's architecture as its config.json states it."""
+
+    hf_id: str
+    family: str  # "qwen2.5-vl" | "qwen2-vl" | "qwen3-vl" | other model_type
+    layers: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    tied_embeddings: bool
+    max_context: int
+    vision: VisionTower
+    dtype_bytes: int = 2  # bf16
+
+    @property
+    def text_params(self) -> int:
+        """Parameters of the language model (embeddings, decoder layers, final norm, lm_head)."""
+        q_out = self.heads * self.head_dim
+        kv_out = self.kv_heads * self.head_dim
+        attention = self.hidden * q_out + q_out + 2 * (self.hidden * kv_out + kv_out) + q_out * self.hidden
+        mlp = 3 * self.hidden * self.intermediate
+        per_layer = attention + mlp + 2 * self.hidden
+        embeddings = self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
+        return self.layers * per_layer + embeddings + self.hidden
+
+    @property
+    def kv_proj_params(self) -> int:
+        """Parameters of the k/v projections (these are replicated, not split, when tp > kv heads)."""
+        kv_out = self.kv_heads * self.head_dim
+        return self.layers * 2 * (self.hidden * kv_out + kv_out)
+
+    @property
+    def vision_params(self) -> int:
+        """Parameters of the vision tower: patch embedding, blocks, patch merger."""
+        v = self.vision
+        patch_embed = v.in_channels * v.temporal_patch_size * v.patch_size**2 * v.hidden
+        attention = v.hidden * 3 * v.hidden + 3 * v.hidden + v.hidden * v.hidden + v.hidden
+        mlp = 2 * (v.hidden * v.intermediate + v.intermediate) + v.intermediate * v.hidden + v.hidden
+        block = attention + mlp + 2 * v.hidden
+        merged = v.hidden * v.spatial_merge_size**2
+        merger = v.hidden + merged * merged + merged + merged * v.out_hidden + v.out_hidden
+        return patch_embed + v.depth * block + merger
+
+    @property
+    def total_params(self) -> int:
+        """All parameters."""
+        return self.text_params + self.vision_params
+
+    @property
+    def weight_bytes(self) -> int:
+        """Bytes of all weights at the checkpoint dtype."""
+        return self.total_params * self.dtype_bytes
+
+    def kv_heads_per_gpu(self, tp: int) -> int:
+        """KV heads each GPU stores: kv_heads / tp, but at least one (heads are replicated when tp > kv_heads)."""
+        return max(1, self.kv_heads // tp)
+
+    def kv_bytes_per_token(self, tp: int, kv_dtype_bytes: int = 2) -> int:
+        """KV-cache bytes per token on one GPU: 2 (K and V) x layers x kv heads per GPU x head_dim x bytes."""
+        return 2 * self.layers * self.kv_heads_per_gpu(tp) * self.head_dim * kv_dtype_bytes
+
+    def weight_bytes_per_gpu(self, tp: int) -> int:
+        """Weight bytes one GPU holds at tensor-parallel size tp (k/v projections replicate past kv_heads)."""
+        split = self.total_params - self.kv_proj_params
+        kv_share = self.kv_proj_params * self.kv_heads_per_gpu(tp) // self.kv_heads
+        return (split // tp + kv_share) * self.dtype_bytes
+
+
+def _qwen25vl(size: str, layers: int, hidden: int, intermediate: int, vocab: int, heads: int, kv_heads: int,
+              tied: bool, vision_intermediate: int) -> ModelSpec:
+    return ModelSpec(
+        hf_id=f"Qwen/Qwen2.5-VL-{size}-Instruct", family="qwen2.5-vl", layers=layers, hidden=hidden,
+        intermediate=intermediate, vocab=vocab, heads=heads, kv_heads=kv_heads, head_dim=hidden // heads,
+        tied_embeddings=tied, max_context=128000,
+        vision=VisionTower(depth=32, hidden=1280, heads=16, intermediate=vision_intermediate, out_hidden=hidden),
+    )
+
+
+CATALOG: dict[str, ModelSpec] = {
+    "3B": _qwen25vl("3B", 36, 2048, 11008, 151936, 16, 2, True, 3420),
+    "7B": _qwen25vl("7B", 28, 3584, 18944, 152064, 28, 4, False, 3420),
+    "32B": _qwen25vl("32B", 64, 5120, 27648, 152064, 40, 8, False, 3456),
+    "72B": _qwen25vl("72B", 80, 8192, 29568, 152064, 64, 8, False, 3456),
+}
+
+_FAMILIES = {"qwen2_5_vl": "qwen2.5-vl", "qwen2_vl": "qwen2-vl", "qwen3_vl": "qwen3-vl"}
+_SIZE_IN_NAME = re.compile(r"qwen2\.5-vl-(3|7|32|72)b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model name turned into what the engine loads and what the arithmetic uses."""
+
+    spec: ModelSpec
+    model_path: str  # HF id or local folder handed to the engine
+    served_name: str
+    notes: tuple[str, ...] = ()
+
+
+def spec_from_config(config: dict, name: str) -> ModelSpec:
+    """A ModelSpec from the contents of a Qwen-VL config.json (text fields top-level or under text_config)."""
+    text = {**config, **config.get("text_config", {})}
+    vision = config.get("vision_config")
+    try:
+        heads = int(text["num_attention_heads"])
+        hidden = int(text["hidden_size"])
+        tower = VisionTower(
+            depth=int(vision.get("depth", vision.get("num_hidden_layers", 0))),
+            hidden=int(vision["hidden_size"]), heads=int(vision.get("num_heads", vision.get("num_attention_heads", 0))),
+            intermediate=int(vision["intermediate_size"]), out_hidden=int(vision.get("out_hidden_size", hidden)),
+            patch_size=int(vision.get("patch_size", 14)), temporal_patch_size=int(vision.get("temporal_patch_size", 2)),
+            spatial_merge_size=int(vision.get("spatial_merge_size", 2)),
+        )
+        dtype = str(text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16")
+        return ModelSpec(
+            hf_id=name, family=_FAMILIES.get(config.get("model_type", ""), config.get("model_type", "unknown")),
+            layers=int(text["num_hidden_layers"]), hidden=hidden, intermediate=int(text["intermediate_size"]),
+            vocab=int(text["vocab_size"]), heads=heads, kv_heads=int(text.get("num_key_value_heads", heads)),
+            head_dim=int(text.get("head_dim") or hidden // heads),
+            tied_embeddings=bool(config.get("tie_word_embeddings", text.get("tie_word_embeddings", False))),
+            max_context=int(text.get("max_position_embeddings", 32768)), vision=tower,
+            dtype_bytes=4 if dtype in ("float32", "torch.float32") else 2,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ModelError(f"{name}: config.json lacks the text or vision sizes the planner needs ({error!r})") from error
+
+
+def _read_config(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "config.json").read_text())
+    except FileNotFoundError as error:
+        raise ModelError(f"{folder}: no config.json in this folder") from error
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelError(f"{folder}/config.json cannot be read: {error}") from error
+
+
+def _config_notes(config: dict, source: Path) -> tuple[str, ...]:
+    notes = [f"Sizes read from {source}."]
+    if "quantization_config" in config:
+        notes.append("The checkpoint is quantized: the estimate counts 16-bit weights, so it is an upper bound.")
+    return tuple(notes)
+
+
+def _cached_hub_config(hf_id: str) -> Path | None:
+    """config.json of hf_id from the local Hugging Face cache, without any network access."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(hf_id, "config.json")
+    return Path(found) if isinstance(found, str) else None
+
+
+def resolve_model(name: str) -> ResolvedModel:
+    """Resolve '7B', 'Qwen/Qwen2.5-VL-7B-Instruct', a local folder, or another HF id (cached or name-matched)."""
+    text = name.strip()
+    if not text:
+        raise ModelError("no model given: use 3B, 7B, 32B, 72B, a Hugging Face id or a local folder")
+    short = text.upper()
+    if short in CATALOG:
+        spec = CATALOG[short]
+        return ResolvedModel(spec, spec.hf_id, spec.hf_id)
+    for spec in CATALOG.values():
+        if text.lower() == spec.hf_id.lower():
+            return ResolvedModel(spec, spec.hf_id, spec.hf_id)
+    folder = Path(text).expanduser()
+    if folder.is_dir():
+        config = _read_config(folder)
+        spec = spec_from_config(config, str(folder))
+        return ResolvedModel(spec, str(folder.resolve()), folder.resolve().name,
+                             _config_notes(config, folder.resolve() / "config.json"))
+    if text.startswith((".", "/", "~")):
+        raise ModelError(f"{text}: no such folder")
+    cached = _cached_hub_config(text)
+    if cached is not None:
+        config = json.loads(cached.read_text())
+        return ResolvedModel(spec_from_config(config, text), text, text, _config_notes(config, cached))
+    matched = _SIZE_IN_NAME.search(text)
+    if matched:
+        base = CATALOG[f"{matched.group(1)}B"]
+        note = (f"{text} is not cached here; assuming the architecture of {base.hf_id} from its name "
+                "(a quantized or otherwise changed checkpoint needs different memory).")
+        return ResolvedModel(replace(base, hf_id=text), text, text, (note,))
+    raise ModelError(
+        f"{text}: unknown model. Use 3B, 7B, 32B or 72B, a local folder with config.json, or download the model "
+        "first so its config.json is in the Hugging Face cache."
+    )
