@@ -182,7 +182,7 @@ def _build(request: PlanRequest, model_path: str, served: str, model: ModelSpec,
     memory = gpu_budget(request.engine, model, gpus.spec, tp, context, args)
     gpu_ids = gpus.ids if request.nodes > 1 else gpus.ids[: tp * dp]
     port = request.port or commands.pick_port(request.host)
-    api_key = request.api_key or secrets.token_urlsafe(24)
+    api_key = request.api_key or "sk-" + secrets.token_hex(24)  # never starts with "-", which argparse would read as a flag
     routed = request.router == "sglang-router" and dp > 1 and request.engine == "sglang"
     lines = [gpus.note] if gpus.note else []
     lines += [explain.weights_line(model), explain.tp_line(model, tp, valid_tps(model), memory.weights_bytes, why),

@@ -1,0 +1,121 @@
+"""Talking to a running engine from the supervisor: health probes, the model list, the warm-up request."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from backend.endpoint import Endpoint
+
+WARMUP_PROMPT = "What colour is the square in this picture? Answer in one word."
+
+
+@dataclass(frozen=True)
+class HealthProbe:
+    """One health probe: the HTTP status (None when nothing answered) and what went wrong."""
+
+    status: int | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True on HTTP 200."""
+        return self.status == 200
+
+
+@dataclass(frozen=True)
+class WarmupResult:
+    """What the warm-up request got back."""
+
+    seconds: float
+    text: str
+    prompt_tokens: int
+
+
+class WarmupFailed(Exception):
+    """The warm-up request did not complete."""
+
+
+def _headers(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def probe(base_url: str, path: str = "/health", api_key: str = "", timeout_s: float = 2.0) -> HealthProbe:
+    """GET base_url+path once; never raises."""
+    try:
+        response = httpx.get(base_url.rstrip("/") + path, headers=_headers(api_key), timeout=timeout_s)
+    except httpx.HTTPError as error:
+        return HealthProbe(None, f"{type(error).__name__}: {error}")
+    return HealthProbe(response.status_code, "" if response.status_code == 200 else response.text[:200])
+
+
+def probe_liveness(base_url: str, api_key: str = "", timeout_s: float = 2.0) -> HealthProbe:
+    """/health, or /v1/models for servers that have no /health (hosted OpenAI-compatible APIs)."""
+    result = probe(base_url, "/health", api_key, timeout_s)
+    if result.status in (404, 405):
+        return probe(base_url, "/v1/models", api_key, timeout_s)
+    return result
+
+
+def served_models(base_url: str, api_key: str = "", timeout_s: float = 5.0) -> list[str]:
+    """The model ids GET /v1/models lists (empty when the call fails)."""
+    try:
+        response = httpx.get(base_url.rstrip("/") + "/v1/models", headers=_headers(api_key), timeout=timeout_s)
+        response.raise_for_status()
+        return [str(card["id"]) for card in response.json().get("data", [])]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def warmup_image_data_url(size: int = 56) -> str:
+    """A small PNG (a red square on blue) as a data URL, made with Pillow."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), (20, 40, 160))
+    ImageDraw.Draw(image).rectangle([size // 4, size // 4, 3 * size // 4, 3 * size // 4], fill=(220, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def warm_up(endpoint: Endpoint, timeout_s: float = 600.0, max_tokens: int = 8) -> WarmupResult:
+    """Send one streamed text + image request so the first real user does not pay for it."""
+    import openai
+
+    client = openai.OpenAI(
+        base_url=endpoint.api_base, api_key=endpoint.api_key or "none", timeout=timeout_s, max_retries=0
+    )
+    started = time.monotonic()
+    parts: list[str] = []
+    prompt_tokens = 0
+    try:
+        stream = client.chat.completions.create(
+            model=endpoint.model,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": warmup_image_data_url()}},
+                        {"type": "text", "text": WARMUP_PROMPT},
+                    ],
+                }
+            ],
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+            if chunk.usage is not None:
+                prompt_tokens = chunk.usage.prompt_tokens
+    except openai.OpenAIError as error:
+        raise WarmupFailed(f"{type(error).__name__}: {error}") from error
+    finally:
+        client.close()
+    return WarmupResult(time.monotonic() - started, "".join(parts), prompt_tokens)

@@ -1,0 +1,127 @@
+"""Shared fixtures: free ports, scripted answers files, and the stand-in engine launched through the Supervisor."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from backend.endpoint import Endpoint
+from backend.plans import LaunchPlan, PlanRequest, make_plan
+from backend.supervisor import Supervisor, SupervisorSettings
+from tests.standin import standin_plan
+
+# Fast settings for CPU tests: short grace, quick polling, no long GPU wait.
+TEST_SETTINGS = SupervisorSettings(
+    grace_s=3.0, ready_timeout_s=60.0, warmup_timeout_s=30.0, poll_s=0.1, health_every_s=0.25,
+    health_timeout_s=1.0, unhealthy_after=8, gpu_release_timeout_s=2.0,
+)
+READY_TIMEOUT_S = 30.0
+PlanFactory = Callable[..., LaunchPlan]
+
+DEFAULT_ANSWERS = [
+    {"match": "(?i)what is in", "answer": "A red square on a blue background."},
+    {"match": "(?i)find the cat", "answer": '```json\n[\n\t{"bbox_2d": [10, 20, 110, 220], "label": "cat"}\n]\n```'},
+    {"match": "(?i)where is the middle",
+     "answer": '```json\n[\n\t{"point_2d": [{input_w}, {input_h}], "label": "corner"}\n]\n```'},
+]
+
+
+@dataclass(frozen=True)
+class StandinServer:
+    """A ready stand-in engine and the supervisor holding it."""
+
+    supervisor: Supervisor
+    plan: LaunchPlan
+    endpoint: Endpoint
+
+
+def pick_free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sglang_plan(port: int, model: str = "7B") -> LaunchPlan:
+    """A real SGLang launch plan (H100 catalog GPU) on port, as the app would make it (with a fresh API key
+    that cannot start with "-", which argparse would take for a flag)."""
+    return make_plan(PlanRequest(model=model, hardware="H100", port=port, api_key="k" + secrets.token_hex(16)))
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1."""
+    return pick_free_port()
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    """A fresh runs directory (engine logs and adoption records)."""
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def supervisor(runs_dir: Path) -> Iterator[Supervisor]:
+    """A Supervisor with fast test settings; stops whatever it still holds afterwards."""
+    sup = Supervisor(runs_dir, TEST_SETTINGS)
+    yield sup
+    sup.stop()
+    sup.close()
+
+
+@pytest.fixture
+def write_answers(tmp_path: Path) -> Callable[[list[dict]], Path]:
+    """Factory: write a scripted answers file ([{"match": regex, "answer": text}]) and return its path."""
+    def write(entries: list[dict]) -> Path:
+        path = tmp_path / f"answers-{len(list(tmp_path.glob('answers-*.json')))}.json"
+        path.write_text(json.dumps(entries), encoding="utf-8")
+        return path
+    return write
+
+
+@pytest.fixture
+def answers_file(write_answers: Callable[[list[dict]], Path]) -> Path:
+    """A scripted answers file with DEFAULT_ANSWERS (a description, a cat box, a point at the input size)."""
+    return write_answers(DEFAULT_ANSWERS)
+
+
+@pytest.fixture
+def make_standin_plan(free_port: int) -> PlanFactory:
+    """Factory: an SGLang plan on a free port rewritten to run the stand-in (kwargs are stand-in options)."""
+    def make(port: int | None = None, **options: object) -> LaunchPlan:
+        options.setdefault("load_seconds", 0.3)
+        options.setdefault("tpot_ms", 2)
+        return standin_plan(sglang_plan(port or free_port), **options)
+    return make
+
+
+@pytest.fixture
+def standin_server(supervisor: Supervisor, make_standin_plan: PlanFactory, answers_file: Path) -> StandinServer:
+    """A stand-in launched through Supervisor.launch, warmed up and ready (stopped after the test)."""
+    plan = make_standin_plan(script=answers_file)
+    supervisor.launch(plan)
+    status = supervisor.wait_ready(READY_TIMEOUT_S)
+    endpoint = supervisor.endpoint()
+    assert endpoint is not None, f"stand-in did not become ready: {status.phase} {status.message} {status.log_tail}"
+    return StandinServer(supervisor, status.plan or plan, endpoint)
+
+
+@pytest.fixture(scope="session")
+def standin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """One ready stand-in shared by a whole test session (scripted with DEFAULT_ANSWERS); yields its Endpoint."""
+    root = tmp_path_factory.mktemp("shared-standin")
+    answers = root / "answers.json"
+    answers.write_text(json.dumps(DEFAULT_ANSWERS), encoding="utf-8")
+    sup = Supervisor(root / "runs", TEST_SETTINGS)
+    sup.launch(standin_plan(sglang_plan(pick_free_port()), load_seconds=0.2, tpot_ms=1, script=str(answers)))
+    status = sup.wait_ready(READY_TIMEOUT_S)
+    endpoint = sup.endpoint()
+    assert endpoint is not None, f"shared stand-in did not become ready: {status.message} {status.log_tail}"
+    yield endpoint
+    sup.close()
