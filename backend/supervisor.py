@@ -47,7 +47,7 @@ class SupervisorSettings:
     warmup_timeout_s: float = 600.0
     poll_s: float = 0.25  # process checks; a crash is noticed within about this
     health_every_s: float = 1.0
-    health_timeout_s: float = 1.0
+    health_timeout_s: float = 1.0  # short: the watcher also checks the processes between probes
     unhealthy_after: int = 10  # consecutive failed /health probes while serving
     ring_lines: int = 2000
     tail_lines: int = 40
@@ -235,12 +235,23 @@ class Supervisor:
                 if now >= next_probe:
                     next_probe = now + settings.health_every_s
                     healthy = probe(run.plan.base_url, "/health", run.api_key, settings.health_timeout_s).ok
-                    failures = 0 if healthy else failures + 1
-                    if failures >= settings.unhealthy_after:
-                        self._fail(run, FailureCause("unresponsive", "The engine stopped answering /health.",
-                                                     "Relaunch it; the log tail may say why."))
-                        return
+                    failures = self._note_health(run, healthy, failures)
             run.stop_requested.wait(settings.poll_s)
+
+    def _note_health(self, run: EngineRun, healthy: bool, failures: int) -> int:
+        """Count failed /health probes while serving. A slow /health under heavy load (the tokenizer decoding
+        dozens of images) is not a crash: the engine is left running and the status says it is not answering;
+        only a dead process ends it."""
+        if healthy:
+            if failures >= self.settings.unhealthy_after:
+                self._board.update(run, last_error="", message="Ready (answering /health again).")
+            return 0
+        failures += 1
+        if failures == self.settings.unhealthy_after:
+            waited = failures * self.settings.health_every_s
+            self._board.update(run, last_error=f"The engine has not answered /health for {waited:.0f} s.",
+                               message="Busy or stuck: not answering /health (it keeps running; Stop relaunches).")
+        return failures
 
     def _warm_up(self, run: EngineRun) -> None:
         self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (first image request).")

@@ -1,0 +1,115 @@
+"""CPU smoke test of the benchmark (`python -m bench --standin --quick`): it runs end to end against the stand-in
+engine and reports every figure. Goals are not asserted: the stand-in is not a GPU."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+METRICS_WITH_BOTH_SIDES = (
+    "p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s", "p4_first_ttft_s", "p4_follow_up_ttft_s",
+    "p4_follow_up_ratio", "p5_launch_ready_s", "p5_launch_health_s", "p5_first_vs_second",
+)
+APP_ONLY_METRICS = ("p6_video_prep_s",)
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    """What one quick stand-in run printed and wrote."""
+
+    stdout: str
+    stderr: str
+    results: dict
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> BenchRun:
+    """Run the benchmark once for the whole module."""
+    root = tmp_path_factory.mktemp("bench")
+    out = root / "results.json"
+    environment = {**os.environ, "BENCH_CACHE_DIR": str(root / "cache"), "PYTHONPATH": str(REPO_ROOT)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--standin", "--quick", "--out", str(out), "--work-dir", str(root / "work")],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert completed.returncode == 0, f"bench failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    return BenchRun(completed.stdout, completed.stderr, json.loads(out.read_text(encoding="utf-8")))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def _rows_by_key(run: BenchRun) -> dict[str, dict]:
+    return {row["key"]: row for row in run.results["rows"]}
+
+
+def test_json_has_every_metric_with_numbers_on_both_sides(bench_run: BenchRun) -> None:
+    rows = _rows_by_key(bench_run)
+    for key in METRICS_WITH_BOTH_SIDES:
+        row = rows[key]
+        for side in ("app", "direct"):
+            figures = row[side]
+            assert figures is not None, f"{key}: no {side} figures"
+            assert _is_number(figures["median"]) and figures["low"] <= figures["median"] <= figures["high"], key
+            assert figures["n"] == len(figures["samples"]) >= 1, key
+        assert _is_number(row["ratio"]), key
+
+
+def test_json_has_the_video_prep_time(bench_run: BenchRun) -> None:
+    row = _rows_by_key(bench_run)["p6_video_prep_s"]
+    assert _is_number(row["app"]["median"])
+    assert row["extra"]["frames"] >= 2 and row["extra"]["cores"] and len(row["extra"]["cores"]) == 1
+
+
+def test_every_goal_row_has_a_verdict(bench_run: BenchRun) -> None:
+    judged = [row for row in bench_run.results["rows"] if row["goal"]]
+    assert {row["key"] for row in judged} >= {"p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s",
+                                              "p4_follow_up_ratio", "p5_launch_ready_s", "p5_first_vs_second",
+                                              "p6_video_prep_s"}
+    assert all(isinstance(row["passed"], bool) for row in judged)
+
+
+def test_table_lists_every_metric_with_numbers(bench_run: BenchRun) -> None:
+    lines = bench_run.stdout.splitlines()
+    assert "| metric | app | direct | ratio | goal | pass |" in lines
+    for row in bench_run.results["rows"]:
+        line = next((text for text in lines if text.startswith(f"| {row['metric']} [")), None)
+        assert line is not None, f"no table line for {row['metric']}"
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[1][0].isdigit(), line
+        if row["key"] in METRICS_WITH_BOTH_SIDES:
+            assert cells[2][0].isdigit() and cells[3][0].isdigit(), line
+
+
+def test_header_names_device_engine_model_and_flags(bench_run: BenchRun) -> None:
+    header = bench_run.results["header"]
+    assert "stand-in" in header["engine"]
+    assert header["device"].startswith("CPU only")
+    assert "Qwen2.5-VL-7B-Instruct" in header["model"]
+    assert "-m tests.standin" in header["flags"] and "--api-key ***" in header["flags"]
+    for name in ("device", "engine", "model", "flags"):
+        assert f"- **{name}**: {header[name]}" in bench_run.stdout
+
+
+def test_gradio_part_is_skipped_with_a_reason(bench_run: BenchRun) -> None:
+    reason = bench_run.results["details"]["skipped"]["p1_gradio"]
+    assert "--app-url" in reason or "not installed" in reason
+    assert f"Skipped p1_gradio: {reason}" in bench_run.stdout
+
+
+def test_bench_modules_do_not_import_gradio() -> None:
+    code = ("import sys, bench.__main__, bench.gpu_media_check, bench.video_prep; "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] in ('gradio', 'gradio_client')))")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                               timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"

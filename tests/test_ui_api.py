@@ -1,0 +1,187 @@
+"""The named API endpoints through gradio_client, against the UI wired to the stand-in engine; and app.py serving
+the UI in endpoint mode."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from backend.endpoint import Endpoint
+from tests.conftest import pick_free_port
+from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
+
+
+@pytest.fixture(scope="module")
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Example media drawn once for the module."""
+    return tmp_path_factory.mktemp("examples")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[RunningUi]:
+    """The UI (not public) whose launches run the stand-in."""
+    running = start_ui(tmp_path_factory.mktemp("api-ui"), examples_dir, load_seconds=0.5, tpot_ms=5)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def client(ui: RunningUi) -> Client:
+    """A gradio_client for the UI."""
+    return Client(ui.url, verbose=False)
+
+
+@pytest.fixture
+def ready(ui: RunningUi, client: Client) -> Client:
+    """The client, with the shared engine launched (through /launch) and ready."""
+    if not ui.context.supervisor.status().is_ready:
+        client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
+    ui.wait_ready()
+    return client
+
+
+def white_image(path: Path, size: tuple[int, int] = (640, 480)) -> Path:
+    """A white PNG of size (width, height)."""
+    Image.new("RGB", size, "white").save(path)
+    return path
+
+
+def test_plan_refuses_72b_on_one_h100_and_says_why(client: Client) -> None:
+    text, fits = client.predict("72B", "H100", "1", "sglang", 0, api_name="/plan")
+    assert fits is False
+    assert "146.8 GB" in text and "4 x H100 80 GB (tp 4)" in text
+
+
+def test_plan_for_7b_on_the_detected_gpus_gives_the_command(client: Client) -> None:
+    text, fits = client.predict("7B", "auto", "", "sglang", 32768, api_name="/plan")
+    assert fits is True
+    assert "-m sglang.launch_server" in text and "--tp-size 1" in text and "--context-length 32768" in text
+    assert "CUDA_VISIBLE_DEVICES=0" in text
+
+
+def test_plan_with_an_unknown_gpu_name_is_a_clear_error(client: Client) -> None:
+    with pytest.raises(AppError, match="unknown hardware 'Z80'"):
+        client.predict("7B", "Z80", "", "sglang", 0, api_name="/plan")
+
+
+def test_launch_then_status_reports_the_phases_and_ready(ui: RunningUi, client: Client) -> None:
+    if ui.context.supervisor.status().phase.value != "idle":
+        ui.context.stop()
+    started = client.predict("7B", "auto", "1", "sglang", 0, "", api_name="/launch")
+    assert started["phase"] == "starting" and started["plan"]["gpu_ids"] == [0]
+    status = wait_until(lambda: (s := client.predict(api_name="/status"))["ready"] and s, timeout_s=30)
+    assert status, client.predict(api_name="/status")
+    phases = [mark["phase"] for mark in status["phases"]]
+    assert phases[0] == "starting" and phases[-1] == "ready" and "loading weights" in phases
+    assert status["model"] == "Qwen/Qwen2.5-VL-7B-Instruct" and status["plan"]["tp"] == 1
+
+
+def test_chat_streams_a_growing_answer_about_the_image(ready: Client, tmp_path: Path) -> None:
+    job = ready.submit("describe it", [handle_file(str(white_image(tmp_path / "w.png")))], [], 60, api_name="/chat")
+    partials = list(job)
+    final = job.result()
+    assert final.startswith("Stand-in saw 1 image: 644x476 (391 tokens).")
+    assert len(partials) >= 3 and all(final.startswith(part) for part in partials)
+    assert len(set(partials)) >= 3
+
+
+def test_chat_sends_the_history_with_its_images(ready: Client, tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 320), "red").save(buffer, format="PNG")
+    data_url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    history = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_url}},
+                                     {"type": "text", "text": "what colour?"}]},
+        {"role": "assistant", "content": "Red."},
+    ]
+    final = ready.predict("describe both", [handle_file(str(white_image(tmp_path / "w.png")))], history, 40,
+                          api_name="/chat")
+    assert final.startswith("Stand-in saw 2 images: 308x308 (121 tokens), 644x476 (391 tokens).")
+
+
+def test_chat_with_a_corrupt_file_names_it_and_why(ready: Client, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    with pytest.raises(AppError, match="broken.png: This file is not an image"):
+        ready.predict("what is this?", [handle_file(str(broken))], [], api_name="/chat")
+
+
+def test_ground_maps_the_box_to_original_pixels_and_draws_it(client: Client, tmp_path: Path) -> None:
+    photo = white_image(tmp_path / "wide.png", (1280, 720))  # model input 1288x728
+    answer = '```json\n[{"bbox_2d": [322, 182, 966, 546], "label": "car"}]\n```'
+    overlay_path, items = client.predict(handle_file(str(photo)), answer, "qwen2.5-vl", api_name="/ground")
+    assert items[0]["label"] == "car"
+    assert items[0]["bbox"] == [320.0, 180.0, 960.0, 540.0]
+    overlay = Image.open(overlay_path).convert("RGB")
+    assert overlay.size == (1280, 720)
+    assert overlay.getpixel((321, 360)) == BOX_COLOR and overlay.getpixel((640, 360)) == (255, 255, 255)
+
+
+def test_ground_without_boxes_returns_no_overlay(client: Client, tmp_path: Path) -> None:
+    overlay_path, items = client.predict(handle_file(str(white_image(tmp_path / "w.png"))), "A white square.",
+                                         "qwen2.5-vl", api_name="/ground")
+    assert overlay_path is None and items == []
+
+
+def test_public_mode_launch_and_stop_need_the_admin_token(tmp_path: Path, examples_dir: Path) -> None:
+    public = start_ui(tmp_path, examples_dir, public=True, max_file_size="20kb", load_seconds=0.3, tpot_ms=2)
+    try:
+        visitor = Client(public.url, verbose=False)
+        with pytest.raises(AppError, match="admin token"):
+            visitor.predict("7B", "auto", "", "sglang", 0, "wrong", api_name="/launch")
+        assert public.context.supervisor.status().phase.value == "idle"
+        started = visitor.predict("7B", "auto", "", "sglang", 0, ADMIN_TOKEN, api_name="/launch")
+        assert started["phase"] == "starting" and started["log_tail"] == []
+        with pytest.raises(AppError, match="admin token"):
+            visitor.predict("", api_name="/stop")
+        assert visitor.predict(ADMIN_TOKEN, api_name="/stop")["phase"] == "stopped"
+        with pytest.raises(AppError, match="No model server is running"):
+            visitor.predict("hello?", [], [], api_name="/chat")
+        big = tmp_path / "big.png"
+        Image.frombytes("RGB", (100, 100), os.urandom(30_000)).save(big)  # ~30 KB of noise: over the 20 kB cap
+        with pytest.raises(ValueError, match="exceeds the maximum file size of 20480 bytes"):
+            visitor.predict(handle_file(str(big)), "[]", "qwen2.5-vl", api_name="/ground")
+    finally:
+        public.close()
+
+
+def test_app_py_serves_the_ui_attached_to_an_endpoint(standin_endpoint: Endpoint, tmp_path: Path) -> None:
+    port = pick_free_port()
+    argv = [sys.executable, "app.py", "--endpoint", standin_endpoint.base_url, "--api-key", standin_endpoint.api_key,
+            "--server-port", str(port), "--runs-dir", str(tmp_path / "runs")]
+    env = {**os.environ, "QWEN_STUDIO_CACHE": str(tmp_path / "cache"), "AUTO_LAUNCH": "", "PUBLIC_DEMO": ""}
+    process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        client = wait_until(lambda: _connect(f"http://127.0.0.1:{port}/"), timeout_s=60, every_s=0.5)
+        assert client is not None, "app.py did not start serving"
+        status = client.predict(api_name="/status")
+        assert status["ready"] and status["mode"] == "attached"
+        assert client.predict("What is in the picture?", [], [], api_name="/chat") == \
+            "A red square on a blue background."
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "Endpoint mode: Attached to" in output
+
+
+def _connect(url: str) -> Client | None:
+    try:
+        return Client(url, verbose=False)
+    except (httpx.HTTPError, ValueError, OSError):  # not serving yet
+        return None

@@ -1,0 +1,72 @@
+"""The web UI wired to the stand-in engine, for the gradio_client and browser tests.
+
+The context's Supervisor launches real plans rewritten by tests.standin.standin_plan, so the UI goes through the
+same launch / status / chat paths as with SGLang. Two H100s are "detected" so auto-hardware plans fit."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from backend.hardware import DetectedGpu, find_gpu
+from backend.plans import PlanRequest
+from backend.supervisor import Supervisor
+from tests.conftest import TEST_SETTINGS, pick_free_port
+from tests.standin import standin_plan
+from ui.layout import CSS, build_demo, queued
+from ui.state import AppContext, UiSettings
+
+TWO_H100 = (DetectedGpu(0, find_gpu("H100"), "nvml"), DetectedGpu(1, find_gpu("H100"), "nvml"))
+ADMIN_TOKEN = "let-me-in"
+
+
+@dataclass
+class RunningUi:
+    """A served demo, its context and its URL."""
+
+    url: str
+    context: AppContext
+    demo: gr.Blocks
+
+    def close(self) -> None:
+        """Stop the web server, then the engine it launched."""
+        self.demo.close()
+        self.context.supervisor.close()
+
+    def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Block until the shared engine is ready (fail the test otherwise)."""
+        status = self.context.supervisor.wait_ready(timeout_s)
+        assert status.is_ready, f"engine not ready: {status.phase} {status.message} {status.log_tail[-5:]}"
+
+
+def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_size: str | None = None,
+             **standin_options: object) -> RunningUi:
+    """Serve the UI on a free port; plans it launches run the stand-in with standin_options."""
+    standin_options.setdefault("load_seconds", 1.0)
+    standin_options.setdefault("tpot_ms", 20)
+    settings = UiSettings(
+        public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3, work_dir=root / "work",
+        examples_dir=examples_dir, default_request=PlanRequest(model="7B", hardware="auto"),
+        plan_transform=partial(standin_plan, **standin_options),
+    )
+    context = AppContext.create(Supervisor(root / "runs", TEST_SETTINGS), settings, TWO_H100)
+    demo = queued(build_demo(context), context)
+    port = pick_free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
+                max_file_size=max_file_size)
+    return RunningUi(f"http://127.0.0.1:{port}/", context, demo)
+
+
+def wait_until(predicate, timeout_s: float = 20.0, every_s: float = 0.1):
+    """Poll predicate until it returns something truthy; return it (None after timeout_s)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    return None

@@ -1,0 +1,123 @@
+"""Named API endpoints for gradio_client: /plan, /status, /chat (streamed), /ground, /launch, /stop.
+
+Files arrive as gradio FileData dicts (gradio_client's handle_file uploads them; gradio checks they lie in its
+upload folder before the handler sees them). /launch and /stop obey public mode (admin token)."""
+
+# No `from __future__ import annotations` here: gr.api reads the real return types for the API docs.
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+from gradio.data_classes import FileData
+
+from backend.chat import ChatSession, SamplingParams
+from backend.images import MediaError
+from backend.plans import PlanInputError
+from backend.server_status import ServerStatus
+from backend.supervisor import LaunchRefused
+from ui.chat_flow import conversation_from_openai, family_now, ground_file, prepare_media, save_overlay
+from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
+from ui.state import AdminRequired, AppContext
+from ui.status_view import mask_secret
+
+
+def status_json(status: ServerStatus, public: bool) -> dict[str, Any]:
+    """The engine state as JSON (no API key; the plan's command is masked in public mode)."""
+    plan = status.plan
+    cause = status.cause
+    return {
+        "phase": status.phase.value, "ready": status.is_ready, "progress": round(status.progress, 3),
+        "message": status.message, "mode": status.mode.value, "base_url": status.base_url, "pid": status.pid,
+        "uptime_s": status.uptime_s, "last_error": status.last_error,
+        "cause": {"kind": cause.kind, "summary": cause.summary, "suggestion": cause.suggestion} if cause else None,
+        "model": plan.served_model_name if plan else None,
+        "plan": {"hardware": plan.hardware, "tp": plan.tp, "dp": plan.dp, "context_length": plan.context_length,
+                 "gpu_ids": list(plan.gpu_ids), "engine": plan.engine} if plan else None,
+        "phases": [{"phase": mark.phase.value, "elapsed_s": mark.elapsed_s} for mark in status.phase_marks],
+        "log_tail": [] if public else list(status.log_tail[-20:]),
+    }
+
+
+def register_api(context: AppContext) -> None:
+    """Register the endpoints (inside the caller's Blocks context)."""
+    public = context.settings.public
+
+    def plan(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
+             context_length: int = 0) -> tuple[str, bool]:
+        """The launch plan for a model on hardware ("auto" or a GPU name) and GPUs (a count "2" or indices
+        "0,2"): the plan as text (command, explanation) and whether it fits. Refusals say why."""
+        from app import render_plan  # the CLI's --dry-run text (app.py imports ui lazily, so no cycle)
+
+        request = plan_request(context.settings.default_request, engine, model, hardware, gpus, context_length)
+        try:
+            chosen = context.plan(request)
+        except PlanInputError as error:
+            raise gr.Error(str(error)) from None
+        if not chosen.fits:
+            return f"cannot fit: {chosen.refusal}", False
+        return mask_secret(render_plan(chosen), chosen.api_key if public else ""), True
+
+    def status() -> dict:
+        """The shared engine's state: phase, progress, model, plan summary, failure cause, log tail."""
+        return status_json(context.supervisor.status(), public)
+
+    def chat(text: str, files: list[FileData], history: list[dict], max_tokens: int = 1024,
+             temperature: float = 0.7) -> Iterator[str]:
+        """Stream an answer to `text` with image/video `files`, after `history` (OpenAI-style messages:
+        system/user/assistant, text or [{"type": "text"} / {"type": "image_url", data URL}] content)."""
+        session = ChatSession(context.endpoint, sampling=SamplingParams(temperature=temperature, max_tokens=max_tokens))
+        try:
+            session.conversation = conversation_from_openai(context, history or [])
+            media = prepare_media(context, [_path_of(item) for item in files or []])
+        except (MediaError, ValueError) as error:
+            raise gr.Error(str(error)) from None
+        for update in session.send(text, media.images, media.videos):
+            if update.done and update.error:  # failed, or interrupted after the partial answer already sent
+                raise gr.Error(update.error)
+            yield update.text
+
+    def ground(image: FileData, answer: str, family: str = "") -> tuple[FileData | None, list[dict]]:
+        """Draw a grounding answer on an image: the overlay image and the items ({label, bbox or point, ...})
+        in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000);
+        empty: the running engine's."""
+        try:
+            result = ground_file(context, _path_of(image), answer, family or family_now(context))
+        except (MediaError, ValueError) as error:
+            raise gr.Error(str(error)) from None
+        items = result.to_json()["items"]
+        if not result.found:
+            return None, items
+        return {"path": save_overlay(context, result), "meta": {"_type": "gradio.FileData"}}, items
+
+    def launch(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
+               context_length: int = 0, admin_token: str = "") -> dict:
+        """Launch the plan for these choices (returns at once; poll /status). Public mode needs admin_token."""
+        request = plan_request(context.settings.default_request, engine, model, hardware, gpus, context_length)
+        try:
+            return status_json(context.launch(request, admin_token), public)
+        except (AdminRequired, LaunchRefused, *PlanInputError) as error:
+            raise gr.Error(str(error)) from None
+
+    def stop(admin_token: str = "") -> dict:
+        """Stop the engine (or detach from an attached one). Public mode needs admin_token."""
+        try:
+            return status_json(context.stop(admin_token), public)
+        except AdminRequired as error:
+            raise gr.Error(str(error)) from None
+
+    gr.api(plan, api_name="plan", concurrency_limit=4)
+    gr.api(status, api_name="status", concurrency_limit=None)
+    gr.api(chat, api_name="chat", concurrency_limit=context.settings.chat_concurrency, concurrency_id="chat")
+    gr.api(ground, api_name="ground", concurrency_limit=4)
+    gr.api(launch, api_name="launch", concurrency_limit=1, concurrency_id=ENGINE_CONCURRENCY_ID)
+    gr.api(stop, api_name="stop", concurrency_limit=1, concurrency_id=ENGINE_CONCURRENCY_ID)
+
+
+def _path_of(item: Any) -> str:
+    """The server path of an uploaded file (a FileData dict from the queue, or a FileData)."""
+    if isinstance(item, dict) and item.get("path"):
+        return str(item["path"])
+    if isinstance(item, FileData):
+        return item.path
+    raise gr.Error(f"expected an uploaded file, got {json.dumps(item)[:80]}")

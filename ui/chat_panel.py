@@ -1,0 +1,163 @@
+"""The chat column: Chatbot, multimodal input, stop / regenerate / clear, presets, examples, sampling, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+
+from backend.chat import SamplingParams, StreamUpdate
+from backend.grounding.examples import ensure_examples
+from backend.grounding.presets import PRESETS, Preset, get_preset
+from backend.messages import DEFAULT_SYSTEM_PROMPT, Turn
+from ui.chat_flow import UploadError, finish_turn, prepare_media
+from ui.chat_view import chat_messages, chat_notice
+from ui.grounding_panel import GroundingPanel
+from ui.state import AppContext, BrowserSession, TurnView
+
+CHAT_CONCURRENCY_ID = "chat"
+
+
+@dataclass
+class ChatPanel:
+    """The chat components the layout wires together."""
+
+    session: gr.State
+    chatbot: gr.Chatbot
+    message: gr.MultimodalTextbox
+    stop: gr.Button
+    regenerate: gr.Button
+    clear: gr.Button
+    notice: gr.Markdown
+    system_prompt: gr.Textbox
+    temperature: gr.Slider
+    top_p: gr.Slider
+    max_tokens: gr.Slider
+    subject: gr.Textbox
+    preset_buttons: list[tuple[gr.Button, Preset]]
+    timeline: gr.Gallery
+    speeds: gr.LinePlot
+
+
+def build_chat_panel(context: AppContext) -> ChatPanel:
+    """Create the chat components (inside the caller's Blocks context)."""
+    session = gr.State(BrowserSession(context))  # each browser gets a fresh copy
+    chatbot = gr.Chatbot(label="Conversation", height=560, elem_id="chatbot", buttons=["copy", "copy_all"],
+                         feedback_options=None, placeholder="Upload an image or a video, ask, or pick an example.")
+    message = gr.MultimodalTextbox(
+        file_types=["image", "video"], file_count="multiple", sources=["upload"], elem_id="message",
+        placeholder="Ask about the images or video you attach…", show_label=False, autofocus=True)
+    with gr.Row():
+        stop = gr.Button("■ Stop", variant="stop", size="sm", elem_id="stop")
+        regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate")
+        clear = gr.Button("Clear", size="sm", elem_id="clear")
+    notice = gr.Markdown(elem_id="chat-notice")
+    with gr.Row(equal_height=True):
+        subject = gr.Textbox(label="Subject for presets", placeholder="e.g. car, person, red ball", scale=2)
+        preset_buttons = [(gr.Button(preset.title, size="sm", min_width=90), preset) for preset in PRESETS]
+    examples = ensure_examples(context.settings.examples_dir)
+    gr.Examples(examples=[[{"text": get_preset(ex.preset_key).prompt(ex.subject), "files": [str(ex.path)]}]
+                          for ex in examples],
+                inputs=[message], example_labels=[ex.title for ex in examples], label="Examples (generated offline)")
+    with gr.Accordion("System prompt and sampling", open=False):
+        system_prompt = gr.Textbox(DEFAULT_SYSTEM_PROMPT, label="System prompt", lines=2)
+        with gr.Row():
+            temperature = gr.Slider(0.0, 2.0, value=SamplingParams.temperature, step=0.05, label="Temperature")
+            top_p = gr.Slider(0.05, 1.0, value=SamplingParams.top_p, step=0.05, label="Top-p")
+            max_tokens = gr.Slider(16, 8192, value=SamplingParams.max_tokens, step=16, label="Max tokens")
+    # rendered by the layout beside the chat
+    timeline = gr.Gallery(label="Video moments", columns=2, height=260, visible=False, elem_id="timeline", render=False)
+    speeds = gr.LinePlot(x="answer", y="tok/s", title="Decode speed of your recent answers", height=180,
+                         x_axis_format="~g", y_axis_format="~g", elem_id="speed-plot", render=False)
+    return ChatPanel(session, chatbot, message, stop, regenerate, clear, notice, system_prompt, temperature, top_p,
+                     max_tokens, subject, preset_buttons, timeline, speeds)
+
+
+def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingPanel) -> None:
+    """Attach the chat events; answers share one concurrency group large enough for the engine to batch."""
+    settings = [panel.system_prompt, panel.temperature, panel.top_p, panel.max_tokens]
+    outputs = [panel.chatbot, panel.message, panel.notice, panel.timeline, panel.speeds, *grounding.outputs]
+    queue_options = {"concurrency_limit": context.settings.chat_concurrency, "concurrency_id": CHAT_CONCURRENCY_ID,
+                     "api_visibility": "private", "show_progress": "hidden"}
+
+    def respond(message: dict | None, system: str, temperature: float, top_p: float, max_tokens: float,
+                session: BrowserSession) -> Iterator[dict]:
+        message = message or {}
+        text, files = (message.get("text") or "").strip(), list(message.get("files") or [])
+        if not text and not files:
+            return
+        try:
+            media = prepare_media(context, files)
+        except UploadError as error:
+            gr.Warning(str(error))
+            # keep the text and the other files, so removing the bad one is all it takes to send again
+            kept = {"text": text, "files": [path for path in files if path != error.path]}
+            yield {panel.notice: f"⚠ {error}", panel.message: kept}
+            return
+        session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
+        updates = session.chat.send(text, media.images, media.videos)  # the turn is added before streaming
+        view = TurnView(media.image_paths, media.video_paths)
+        session.views.append(view)
+        yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: ""}
+        yield from render_stream(context, session, session.chat.turns[-1], view, updates, panel, grounding)
+
+    def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
+                   session: BrowserSession) -> Iterator[dict]:
+        if not session.views:
+            return
+        session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
+        view = TurnView(session.views[-1].image_paths, session.views[-1].video_paths)
+        session.views[-1] = view
+        updates = session.chat.regenerate()
+        yield from render_stream(context, session, session.chat.turns[-1], view, updates, panel, grounding)
+
+    def stop(session: BrowserSession) -> None:
+        session.chat.stop()  # the streaming handler notices, closes the stream and marks the answer stopped
+
+    def clear(session: BrowserSession) -> dict:
+        session.clear()
+        return {panel.chatbot: [], panel.notice: "", panel.timeline: gr.Gallery(value=None, visible=False),
+                **grounding.cleared()}
+
+    panel.message.submit(respond, [panel.message, *settings, panel.session], outputs, **queue_options)
+    panel.regenerate.click(regenerate, [*settings, panel.session], outputs, **queue_options)
+    panel.stop.click(stop, [panel.session], None, queue=False, api_visibility="private")
+    panel.clear.click(clear, [panel.session], outputs, queue=False, api_visibility="private")
+    for button, preset in panel.preset_buttons:
+        button.click(_preset_filler(preset), [panel.message, panel.subject, panel.system_prompt],
+                     [panel.message, panel.system_prompt], queue=False, api_visibility="private")
+
+
+def render_stream(context: AppContext, session: BrowserSession, turn: Turn, view: TurnView,
+                  updates: Iterator[StreamUpdate], panel: ChatPanel, grounding: GroundingPanel) -> Iterator[dict]:
+    """Show each update of the turn's answer; when it ends, draw its results and show them everywhere."""
+    for update in updates:
+        if not update.done:
+            yield {panel.chatbot: chat_messages(session)}
+            continue
+        if not any(kept is turn for kept in session.chat.turns):  # cleared while it streamed
+            yield {panel.chatbot: chat_messages(session)}
+            return
+        finish_turn(context, session, turn, view)
+        if update.error:
+            gr.Warning(update.error)
+        yield {
+            panel.chatbot: chat_messages(session),
+            panel.notice: chat_notice(session),
+            panel.timeline: gr.Gallery(value=list(view.timeline) or None, visible=bool(view.timeline)),
+            panel.speeds: pd.DataFrame(session.speeds, columns=["answer", "tok/s"]),
+            **grounding.show(context, view),
+        }
+
+
+def _preset_filler(preset: Preset):
+    def fill(message: dict | None, subject: str, system: str) -> tuple[dict, str]:
+        files = list((message or {}).get("files") or [])
+        if preset.system_prompt:
+            return {"text": preset.prompt(subject), "files": files}, preset.system_prompt
+        # leaving a preset that set its own system prompt (document parsing) goes back to the default one
+        preset_prompts = {other.system_prompt for other in PRESETS if other.system_prompt}
+        return {"text": preset.prompt(subject), "files": files}, DEFAULT_SYSTEM_PROMPT if system in preset_prompts else system
+    return fill

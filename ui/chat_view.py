@@ -1,0 +1,56 @@
+"""How a browser session looks in the Chatbot: user files and text, the answer with its status and metrics,
+and the overlay drawn from it (gradio 6 message dicts; files as {"path": ...})."""
+
+from __future__ import annotations
+
+from backend.chat_metrics import format_metrics
+from backend.messages import Turn, TurnStatus
+from ui.state import BrowserSession, TurnView
+
+STOPPED_MARK = "■ Stopped"  # the tests look for this under a stopped answer
+CURSOR = " ▌"
+
+
+def chat_messages(session: BrowserSession) -> list[dict]:
+    """The whole conversation as Chatbot messages."""
+    messages: list[dict] = []
+    for turn, view in zip(session.chat.turns, session.views):
+        messages.append({"role": "user", "content": _user_content(turn, view)})
+        messages.append({"role": "assistant", "content": answer_markdown(turn)})
+        if view.overlay_path:
+            count = len(view.grounding.items) if view.grounding else 0
+            messages.append({"role": "assistant",
+                             "content": {"path": view.overlay_path, "alt_text": f"{count} item(s) drawn on the image"}})
+    return messages
+
+
+def _user_content(turn: Turn, view: TurnView) -> list:
+    files: list = [{"path": path} for path in (*view.video_paths, *view.image_paths)]
+    return [*files, turn.user_text] if turn.user_text else files or [""]
+
+
+def answer_markdown(turn: Turn) -> str:
+    """The answer text, then how it ended and what it cost."""
+    text = turn.answer
+    if turn.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
+        return (text + CURSOR) if text else "*Thinking…*"
+    lines = [text] if text else []
+    if turn.status is TurnStatus.STOPPED:
+        lines.append(f"**{STOPPED_MARK}** — the partial answer is kept; regenerate for a full one.")
+    elif turn.status in (TurnStatus.FAILED, TurnStatus.INTERRUPTED):
+        lines.append(f"⚠ **{turn.error}**")
+    if turn.notice:
+        lines.append(f"ℹ {turn.notice}")
+    if turn.metrics is not None and turn.status is not TurnStatus.FAILED:
+        lines.append(f"<sub>{format_metrics(turn.metrics)}</sub>")
+    return "\n\n".join(lines)
+
+
+def chat_notice(session: BrowserSession) -> str:
+    """A line under the chat about the last turn: its failure or notice (empty when all is well)."""
+    if not session.chat.turns:
+        return ""
+    turn = session.chat.turns[-1]
+    if turn.status in (TurnStatus.FAILED, TurnStatus.INTERRUPTED):
+        return f"⚠ {turn.error}"
+    return f"ℹ {turn.notice}" if turn.notice else ""

@@ -1,0 +1,93 @@
+"""The grounding tab: the last chat answer's boxes and points on its image (gr.AnnotatedImage), as JSON and as a
+download; also a manual mode that grounds a pasted answer on an uploaded image."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import gradio as gr
+
+from backend.grounding import FAMILIES, GroundingResult
+from backend.images import MediaError
+from ui.chat_flow import ground_file
+from ui.state import AppContext, TurnView
+
+
+@dataclass
+class GroundingPanel:
+    """Result views plus the manual inputs."""
+
+    annotated: gr.AnnotatedImage
+    result_json: gr.JSON
+    download: gr.File
+    notes: gr.Markdown
+    image: gr.Image
+    answer: gr.Textbox
+    family: gr.Dropdown
+    draw: gr.Button
+
+    @property
+    def outputs(self) -> list[gr.components.Component]:
+        """The components a grounding result fills."""
+        return [self.annotated, self.result_json, self.download, self.notes]
+
+    def show(self, context: AppContext, view: TurnView) -> dict:
+        """Values for a chat turn's grounding (unchanged views when the turn drew nothing)."""
+        if view.grounding is None or view.grounding_image is None:
+            return {}
+        return self.values(context, view.grounding, view.grounding_image)
+
+    def values(self, context: AppContext, result: GroundingResult, image_path: str) -> dict:
+        """Values for a result on the image at image_path."""
+        export = context.new_file("exports", ".json")
+        export.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+        found = f"{len(result.items)} item(s) in original-image pixels ({result.original_size[0]}x" \
+                f"{result.original_size[1]}; the model saw {result.input_size[0]}x{result.input_size[1]})."
+        notes = "\n".join(f"- {note}" for note in result.notes)
+        return {self.annotated: (image_path, result.annotations()), self.result_json: result.to_json(),
+                self.download: str(export), self.notes: found + ("\n\n" + notes if notes else "")}
+
+    def cleared(self) -> dict:
+        """Empty views."""
+        return {self.annotated: None, self.result_json: None, self.download: None, self.notes: ""}
+
+
+def build_grounding_panel() -> GroundingPanel:
+    """Create the grounding tab's components (inside the caller's Tab)."""
+    gr.Markdown("Boxes and points of the last grounding answer in the chat, mapped to the original image's pixels. "
+                "Or paste an answer below and draw it on any image.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            annotated = gr.AnnotatedImage(label="Grounding", height=520, elem_id="annotated")
+        with gr.Column(scale=2):
+            notes = gr.Markdown(elem_id="grounding-notes")
+            result_json = gr.JSON(label="Items (original-image pixels)", elem_id="grounding-json", open=True)
+            download = gr.File(label="Download JSON", elem_id="grounding-download")
+    with gr.Accordion("Draw a pasted answer on an image", open=False), gr.Row():
+        image = gr.Image(type="filepath", label="Image", height=240, sources=["upload"])
+        with gr.Column():
+            answer = gr.Textbox(label="Model answer", lines=6,
+                                placeholder='```json\n[{"bbox_2d": [10, 20, 110, 220], "label": "cat"}]\n```')
+            family = gr.Dropdown(list(FAMILIES), value=FAMILIES[0], label="Model family",
+                                 info="Qwen2.5-VL answers in model-input pixels; Qwen2-VL / Qwen3-VL in 0-1000")
+            draw = gr.Button("Draw", variant="primary")
+    return GroundingPanel(annotated, result_json, download, notes, image, answer, family, draw)
+
+
+def wire_grounding_panel(context: AppContext, panel: GroundingPanel) -> None:
+    """The manual Draw button."""
+
+    def draw(image_path: str | None, answer: str, family: str) -> dict:
+        if not image_path:
+            raise gr.Error("Upload an image first.")
+        try:
+            result = ground_file(context, image_path, answer, family)
+        except (MediaError, ValueError) as error:
+            raise gr.Error(str(error)) from None
+        if not result.found:
+            gr.Warning("No box or point found in the answer. " + " ".join(result.notes))
+        return panel.values(context, result, image_path)
+
+    panel.draw.click(draw, [panel.image, panel.answer, panel.family], panel.outputs, api_visibility="private",
+                     concurrency_limit=4)

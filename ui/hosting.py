@@ -1,0 +1,74 @@
+"""Starting the web UI from app.py: detect GPUs, attach or launch at start, then serve until interrupted."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.app_exit import install_exit_handlers
+from backend.hardware import detect_gpus
+from backend.images import APP_MAX_PIXELS
+from backend.plans import PlanRequest
+from backend.supervisor import Supervisor
+from ui.layout import CSS, build_demo, queued
+from ui.state import AppContext, UiSettings
+from ui.status_view import ATTACH_HELP
+
+PUBLIC_MAX_FILE_SIZE = "50mb"  # app.py --help says so too
+
+
+@dataclass(frozen=True)
+class HostingOptions:
+    """How app.py asked the UI to run."""
+
+    server_name: str = "127.0.0.1"
+    server_port: int = 7860
+    launch_at_start: bool = False  # --launch / AUTO_LAUNCH=1: launch the default plan at start
+    endpoint: str | None = None  # attach to this OpenAI-compatible server instead of launching
+    endpoint_api_key: str = ""
+    endpoint_model: str | None = None
+    public: bool = False  # --public / PUBLIC_DEMO=1
+    admin_token: str = ""  # ADMIN_TOKEN
+    max_file_size: str | None = None  # gradio's syntax ("50mb"); public mode defaults to PUBLIC_MAX_FILE_SIZE
+    runs_dir: Path = Path("runs")
+    image_max_pixels: int = APP_MAX_PIXELS  # --max-pixels / MAX_PIXELS
+
+
+def start_engine(context: AppContext, options: HostingOptions, request: PlanRequest) -> None:
+    """Attach to --endpoint, or launch the default plan when asked; say what happened on stderr."""
+    if options.endpoint:
+        status = context.supervisor.attach(options.endpoint, options.endpoint_api_key, options.endpoint_model)
+        print(f"Endpoint mode: {status.message}", file=sys.stderr)
+        return
+    if not context.detected and request.hardware == "auto":
+        print(ATTACH_HELP.replace("`", ""), file=sys.stderr)
+        return
+    if not options.launch_at_start:
+        return
+    plan = context.plan(request)
+    if not plan.fits:
+        print(f"Not launching at start: {plan.refusal}", file=sys.stderr)
+        return
+    context.supervisor.launch(plan)
+    print(f"Launching {plan.served_model_name} on {plan.hardware} (tp {plan.tp}, dp {plan.dp}); "
+          "the Server tab shows its progress.", file=sys.stderr)
+
+
+def serve(options: HostingOptions, request: PlanRequest) -> int:
+    """Run the UI in the foreground until Ctrl-C / SIGTERM; the engine it launched is stopped on exit."""
+    if options.public and not options.admin_token:
+        print("Public mode without ADMIN_TOKEN: nobody can launch or stop the engine from the web.", file=sys.stderr)
+    max_file_size = options.max_file_size or (PUBLIC_MAX_FILE_SIZE if options.public else None)
+    supervisor = Supervisor(options.runs_dir)
+    install_exit_handlers(supervisor)
+    with tempfile.TemporaryDirectory(prefix="qwen-vl-studio-") as work_dir:  # overlays and exports, gone at exit
+        settings = UiSettings(public=options.public, admin_token=options.admin_token, default_request=request,
+                              work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels)
+        context = AppContext.create(supervisor, settings, tuple(detect_gpus()))
+        start_engine(context, options, request)
+        demo = queued(build_demo(context), context)
+        demo.launch(server_name=options.server_name, server_port=options.server_port, max_file_size=max_file_size,
+                    show_error=True, css=CSS, footer_links=["api", "gradio"])
+    return 0

@@ -1,0 +1,103 @@
+"""Text and HTML for the engine's state: status badge, load-phase progress bar, failure, plan explanation."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from backend.plans import LaunchPlan
+from backend.server_status import LOADING_ORDER, Mode, Phase, ServerStatus
+from ui.server_metrics import ServerSample
+
+_BADGE_COLORS = {"ready": "#15803d", "loading": "#b45309", "failed": "#b91c1c", "idle": "#4b5563"}
+ATTACH_HELP = ("No GPU was detected on this host, so nothing can be launched here. Run the app where the GPUs are, "
+               "or attach to a running server: `python app.py --endpoint http://HOST:PORT --api-key KEY`.")
+
+
+def badge_kind(status: ServerStatus) -> str:
+    """ready | loading | failed | idle."""
+    if status.phase == Phase.READY:
+        return "ready"
+    if status.phase == Phase.FAILED:
+        return "failed"
+    return "loading" if status.phase in LOADING_ORDER or status.phase == Phase.STOPPING else "idle"
+
+
+def status_badge(status: ServerStatus, model: str = "") -> str:
+    """A coloured pill with the phase, the model (the plan's, else the given one) and where it serves."""
+    kind = badge_kind(status)
+    model = status.plan.served_model_name if status.plan else model
+    where = f" at {status.base_url}" if status.base_url and kind != "idle" else ""
+    up = f" · up {status.uptime_s:.0f} s" if status.phase == Phase.READY and status.uptime_s else ""
+    attached = " (attached)" if status.mode == Mode.ATTACHED else ""
+    label = "no engine" if status.phase == Phase.IDLE else status.phase.value
+    detail = html.escape(f"{model}{where}{attached}{up}".strip())
+    return (f'<div id="status-badge" data-phase="{html.escape(status.phase.value)}" data-kind="{kind}">'
+            f'<span style="background:{_BADGE_COLORS[kind]};color:white;border-radius:999px;padding:2px 10px;'
+            f'font-weight:600">● {html.escape(label)}</span> <span>{detail}</span></div>')
+
+
+def progress_html(status: ServerStatus) -> str:
+    """A bar over the whole start-up and one line per load phase: done, current, to come."""
+    percent = round(100 * max(0.0, min(1.0, status.progress)))
+    seen = {mark.phase: mark.elapsed_s for mark in status.phase_marks}
+    rows = []
+    for phase in LOADING_ORDER:
+        if phase == status.phase and phase != Phase.READY:
+            mark = "▶"
+        elif phase in seen:
+            mark = "✓"
+        else:
+            mark = "·"
+        when = f" <small>at {seen[phase]:.1f} s</small>" if phase in seen else ""
+        rows.append(f'<li data-phase="{phase.value}" data-mark="{mark}">{mark} {html.escape(phase.value)}{when}</li>')
+    return (f'<div id="load-progress" data-progress="{percent}">'
+            f'<div style="background:#e5e7eb;border-radius:6px;height:12px;overflow:hidden">'
+            f'<div style="background:#2563eb;width:{percent}%;height:12px"></div></div>'
+            f'<div><small>{percent}% · {html.escape(status.message)}</small></div>'
+            f'<ul style="list-style:none;padding-left:0;margin:4px 0;columns:2">{"".join(rows)}</ul></div>')
+
+
+def failure_markdown(status: ServerStatus) -> str:
+    """What went wrong, what to try, and the log line that gave it away (empty when nothing failed)."""
+    cause = status.cause
+    if status.phase != Phase.FAILED or cause is None:
+        return ""
+    lines = [f"**✗ {cause.summary}**"]
+    if cause.suggestion:
+        lines.append(f"Try: {cause.suggestion}")
+    if cause.evidence:
+        lines.append(f"```\n{cause.evidence}\n```")
+    return "\n\n".join(lines)
+
+
+def log_text(status: ServerStatus) -> str:
+    """The engine log's last lines."""
+    return "\n".join(status.log_tail) or "(no engine output yet)"
+
+
+def plan_markdown(plan: LaunchPlan, public: bool = False) -> str:
+    """The plan's verdict and why: a refusal before anyone clicks Launch, or the numbers and their reasons."""
+    if not plan.fits:
+        return f"### ✗ Cannot launch\n\n**{plan.refusal}**"
+    head = (f"### ✓ {plan.hardware}: tp {plan.tp}, dp {plan.dp}, context {plan.context_length:,} tokens\n\n"
+            f"{plan.engine} serves `{plan.served_model_name}` at `{plan.base_url}/v1`")
+    body = "\n".join(f"- {line}" for line in plan.explanation)
+    tail = "\n\n*Read-only public demo: the admin launches and stops the engine.*" if public else ""
+    return f"{head}\n\n{body}{tail}"
+
+
+def mask_secret(text: str, secret: str) -> str:
+    """The text with the API key replaced (public mode shows commands without it)."""
+    return text.replace(secret, "$API_KEY") if secret else text
+
+
+def server_frame(samples: list[ServerSample], now: float) -> pd.DataFrame:
+    """Long-form rows for the server plot: seconds before now, value, series."""
+    rows = []
+    for sample in samples:
+        ago = round(sample.at - now, 1)
+        rows.append((ago, sample.running_requests, "running requests"))
+        rows.append((ago, round(100 * sample.kv_cache_use, 1), "KV cache use %"))
+    return pd.DataFrame(rows, columns=["seconds", "value", "series"])
