@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 
 from backend.hardware import CATALOG as GPU_CATALOG
 from backend.images import APP_MAX_PIXELS
-from backend.plans import ENGINES, ROUTERS, LaunchPlan, PlanInputError, PlanRequest, make_plan
+from backend.plan_text import render_plan
+from backend.plans import ENGINES, ROUTERS, PlanInputError, PlanRequest, make_plan
 
 EXIT_OK = 0
 EXIT_BAD_ARGS = 2
@@ -104,23 +104,6 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
         dist_init_addr=args.dist_init_addr, router=args.router, host=args.host, port=args.port,
         api_key=args.api_key, served_model_name=args.served_model_name,
     )
-
-
-def render_plan(plan: LaunchPlan) -> str:
-    """The plan as text: the command line first, then environment, explanation, and how to use the server."""
-    out = [shlex.join(plan.argv), "", "environment:"]
-    out += [f"  {name}={value}" for name, value in plan.env.items()]
-    out += ["", f"plan: {plan.hardware}, tp {plan.tp}, dp {plan.dp}, context {plan.context_length} tokens, "
-                f"endpoint {plan.base_url}/v1", "", "explanation:"]
-    out += [f"  - {line}" for line in plan.explanation]
-    if plan.node_argvs:
-        out += ["", "per-node commands:"] + [f"  node {rank}: {line}" for rank, line in
-                                             enumerate(plan.node_shell_lines())]
-    out += ["", "shell:", f"  {plan.shell_line()}"]
-    if plan.alternative is not None:
-        out += ["", "alternative:", f"  {plan.alternative.explanation[0]}", f"  {plan.alternative.shell_line()}"]
-    out += ["", "python client (openai):"] + [f"  {line}" for line in plan.python_snippet().splitlines()]
-    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,14 @@
 """Chat with a Qwen-VL server: multi-turn history with media, streamed answers, stop, regenerate, metrics.
 
-The UI calls ChatSession.send / regenerate and renders each StreamUpdate; stop() may be called from
-another thread (closing the HTTP stream makes SGLang abort the request)."""
+The UI calls ChatSession.send / regenerate and renders each StreamUpdate; stop() may be called from another
+thread. Stopping, or closing (or dropping) the update stream, ends the answer as STOPPED and cuts its connection,
+which makes SGLang abort the request (backend.chat_transport says how)."""
 
 from __future__ import annotations
 
-import socket
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -15,6 +16,7 @@ import openai
 
 from backend.chat_errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotReady, explain, explain_broken_stream
 from backend.chat_metrics import AnswerClock, AnswerMetrics
+from backend.chat_transport import RequestSocket
 from backend.endpoint import Endpoint
 from backend.images import PreparedImage
 from backend.messages import (
@@ -29,6 +31,12 @@ from backend.messages import (
 )
 from backend.video import PreparedVideo, with_clip
 
+OPEN_ERRORS = (ChatError, TooManyMedia, openai.APIError, httpx.HTTPError)
+
+
+class AnswerInProgress(ChatError):
+    """Another answer of this session is still streaming."""
+
 
 @dataclass(frozen=True)
 class SamplingParams:
@@ -37,6 +45,7 @@ class SamplingParams:
     temperature: float = 0.7
     top_p: float = 0.8
     max_tokens: int = 1024
+    extra_body: dict[str, object] | None = None  # more request fields, sent as is (e.g. SGLang's ignore_eos)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,23 @@ class StreamUpdate:
     error: str = ""  # plain message (status FAILED or INTERRUPTED)
     error_kind: str = ""  # ChatError subclass name, e.g. "ContextTooLong"
     notice: str = ""  # e.g. older media left out of the request
+
+
+class AnswerStream(Iterator[StreamUpdate]):
+    """The updates of one answer. close() (or dropping it) before the end stops the answer, even one whose
+    stream was never started: its turn ends STOPPED, never left PENDING or STREAMING."""
+
+    def __init__(self, updates: Generator[StreamUpdate, None, None], turn: Turn | None) -> None:
+        self._updates = updates
+        self._closer = weakref.finalize(self, _close_answer, updates, turn)
+        self._closer.atexit = False
+
+    def __next__(self) -> StreamUpdate:
+        return next(self._updates)
+
+    def close(self) -> None:
+        """Stop the answer here, keeping what arrived."""
+        self._closer()
 
 
 class ChatSession:
@@ -70,10 +96,10 @@ class ChatSession:
         self.sampling = sampling or SamplingParams()
         self.policy = policy or MediaPolicy()
         self.timeout_s = timeout_s
-        self._http_client = http_client  # e.g. with event hooks or a proxy; None: the SDK's own
+        self._http_client = http_client  # e.g. with event hooks or a proxy; None: one of our own (chat_transport)
         self._stop = threading.Event()
         self._busy = threading.Lock()
-        self._stream: openai.Stream | None = None
+        self._socket = RequestSocket()
         self._clients: dict[tuple[str, str], openai.OpenAI] = {}
 
     @property
@@ -81,27 +107,29 @@ class ChatSession:
         """The turns so far (the UI renders these)."""
         return self.conversation.turns
 
+    @property
+    def busy(self) -> bool:
+        """True while an answer is streaming (a send or regenerate now would be refused)."""
+        return self._busy.locked()
+
     def endpoint(self) -> Endpoint | None:
         """The endpoint to use now (a callable is asked each time, e.g. Supervisor.endpoint)."""
         return self._endpoint() if callable(self._endpoint) else self._endpoint
 
-    def send(
-        self, text: str, images: Sequence[PreparedImage] = (), videos: Sequence[PreparedVideo] = ()
-    ) -> Iterator[StreamUpdate]:
-        """Add a user message and stream the answer to it. The message is kept whatever happens."""
+    def send(self, text: str, images: Sequence[PreparedImage] = (), videos: Sequence[PreparedVideo] = ()
+             ) -> AnswerStream:
+        """Add a user message and stream the answer to it. The message is kept whatever happens (while another
+        answer streams it is refused: kept and marked FAILED, ready to regenerate)."""
         turn = Turn(user_text=text, images=tuple(images), videos=tuple(videos))
         self.conversation.turns.append(turn)
-        return self._answer(turn)
+        return AnswerStream(self._answer(turn, again=False), turn)
 
-    def regenerate(self) -> Iterator[StreamUpdate]:
-        """Answer the last message again (also the way to retry one that failed)."""
+    def regenerate(self) -> AnswerStream:
+        """Answer the last message again (also the way to retry one that failed). While an answer is streaming
+        this is refused with one FAILED update (error_kind AnswerInProgress) and no turn changes."""
         if not self.conversation.turns:
-            return iter(())
-        if self._busy.locked():
-            return iter([_busy_update()])
-        turn = self.conversation.turns[-1]
-        turn.reset_answer()
-        return self._answer(turn)
+            return AnswerStream(_no_updates(), None)
+        return AnswerStream(self._answer(self.conversation.turns[-1], again=True), None)
 
     def clear(self) -> None:
         """Forget every turn (the system prompt stays)."""
@@ -111,27 +139,31 @@ class ChatSession:
     def stop(self) -> None:
         """Stop the answer streaming now, keeping what arrived; safe from any thread."""
         self._stop.set()
-        stream = self._stream
-        if stream is not None:
-            _abort(stream)
+        self._socket.cut()
 
-    def _answer(self, turn: Turn) -> Iterator[StreamUpdate]:
+    def _answer(self, turn: Turn, again: bool) -> Generator[StreamUpdate, None, None]:
         if not self._busy.acquire(blocking=False):
-            turn.status, turn.error = TurnStatus.FAILED, _busy_update().error
-            yield _final(turn, "ChatError")
+            refusal = AnswerInProgress("An answer is still streaming; stop it or wait, then send again.")
+            if again:  # the turn being regenerated is the one streaming: leave it alone
+                yield StreamUpdate(text="", status=TurnStatus.FAILED, done=True, error=str(refusal),
+                                   error_kind=type(refusal).__name__)
+            else:
+                yield _fail(turn, refusal)
             return
         try:
             self._stop.clear()
+            self._socket.start()
+            if again:
+                turn.reset_answer()
             yield from self._stream_answer(turn)
-        except GeneratorExit:  # the caller dropped the stream (e.g. the UI cancelled): same as stop
+        except GeneratorExit:  # the caller dropped the stream (e.g. the browser left): same as stop
             if turn.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
                 turn.status = TurnStatus.STOPPED
             raise
         finally:
-            self._stream = None
             self._busy.release()
 
-    def _stream_answer(self, turn: Turn) -> Iterator[StreamUpdate]:
+    def _stream_answer(self, turn: Turn) -> Generator[StreamUpdate, None, None]:
         endpoint = self.endpoint()
         request: BuiltRequest | None = None
         try:
@@ -142,14 +174,20 @@ class ChatSession:
             clock = AnswerClock(request.vision_tokens)
             turn.status = TurnStatus.STREAMING
             yield StreamUpdate(text="", status=turn.status, notice=turn.notice)
-            self._stream = self._open(endpoint, request)
-            if self._stop.is_set():  # stop() came while the request was being sent
-                self._stream.close()
-        except (ChatError, TooManyMedia, openai.APIError, httpx.HTTPError) as error:
-            yield _fail(turn, explain(error, endpoint.base_url if endpoint else "", request))
+            if self._stop.is_set():  # stopped before the request went out
+                yield _stopped(turn, clock)
+                return
+            stream = self._open(endpoint, request)
+        except OPEN_ERRORS as error:
+            self._socket.release()
+            if self._stop.is_set() and turn.status is TurnStatus.STREAMING:  # stop() cut the request
+                yield _stopped(turn, clock)
+            else:
+                yield _fail(turn, explain(error, endpoint.base_url if endpoint else "", request))
             return
+        self._socket.adopt(stream.response)
         try:
-            for chunk in self._stream:
+            for chunk in stream:
                 if self._stop.is_set():
                     break
                 if chunk.usage is not None:
@@ -167,11 +205,12 @@ class ChatSession:
                 yield _final(turn, type(failure).__name__)
                 return
         finally:
-            self._stream.close()
-        turn.status = TurnStatus.STOPPED if self._stop.is_set() else TurnStatus.DONE
-        if turn.status is TurnStatus.STOPPED:
-            clock.finish_reason = None
-        turn.metrics = clock.metrics()
+            self._socket.release()
+            stream.close()
+        if self._stop.is_set():
+            yield _stopped(turn, clock)
+            return
+        turn.status, turn.metrics = TurnStatus.DONE, clock.metrics()
         yield _final(turn, "")
 
     def _build(self, endpoint: Endpoint) -> BuiltRequest:
@@ -186,6 +225,7 @@ class ChatSession:
         return build_request(self.conversation, self.policy, endpoint.local)
 
     def _open(self, endpoint: Endpoint, request: BuiltRequest) -> openai.Stream:
+        extra_body = self.sampling.extra_body
         return self._client(endpoint).chat.completions.create(
             model=endpoint.model,
             messages=request.messages,
@@ -194,37 +234,38 @@ class ChatSession:
             temperature=self.sampling.temperature,
             top_p=self.sampling.top_p,
             max_tokens=self.sampling.max_tokens,
+            extra_body=dict(extra_body) if extra_body else None,
         )
 
     def _client(self, endpoint: Endpoint) -> openai.OpenAI:
         key = (endpoint.api_base, endpoint.api_key)
         if key not in self._clients:
+            timeout = httpx.Timeout(self.timeout_s, connect=5.0)
             self._clients[key] = openai.OpenAI(
                 base_url=endpoint.api_base,
                 api_key=endpoint.api_key or "EMPTY",
-                max_retries=0,
-                timeout=httpx.Timeout(self.timeout_s, connect=5.0),
-                http_client=self._http_client,
+                max_retries=0,  # a retry would send the request again after stop() cut it
+                timeout=timeout,
+                http_client=self._http_client or self._socket.http_client(timeout),
             )
         return self._clients[key]
 
 
-def _abort(stream: openai.Stream) -> None:
-    """Close a stream another thread may be blocked reading: shutting the socket down wakes that read
-    at once (a plain close does not) and tells the server the client left, so SGLang aborts."""
-    network = stream.response.extensions.get("network_stream")
-    sock = network.get_extra_info("socket") if network is not None else None
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed
-    stream.close()
+def _close_answer(updates: Generator[StreamUpdate, None, None], turn: Turn | None) -> None:
+    """Close the update generator (a started one marks its turn STOPPED); a never-started send is stopped too."""
+    updates.close()
+    if turn is not None and turn.status is TurnStatus.PENDING:
+        turn.status = TurnStatus.STOPPED
 
 
-def _busy_update() -> StreamUpdate:
-    return StreamUpdate(text="", status=TurnStatus.FAILED, done=True, error_kind="ChatError",
-                        error="An answer is still streaming; stop it or wait, then send again.")
+def _no_updates() -> Generator[StreamUpdate, None, None]:
+    yield from ()
+
+
+def _stopped(turn: Turn, clock: AnswerClock) -> StreamUpdate:
+    clock.finish_reason = None
+    turn.status, turn.metrics = TurnStatus.STOPPED, clock.metrics()
+    return _final(turn, "")
 
 
 def _fail(turn: Turn, error: ChatError) -> StreamUpdate:
@@ -237,4 +278,3 @@ def _final(turn: Turn, error_kind: str) -> StreamUpdate:
         text=turn.answer, status=turn.status, done=True, metrics=turn.metrics, error=turn.error,
         error_kind=error_kind, notice=turn.notice,
     )
-

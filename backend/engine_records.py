@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from backend.process_tree import running_with_cmdline
+from backend.process_tree import process_create_time, running_with_cmdline
 
 SECRET_FLAGS = ("--api-key", "--admin-api-key")
+
+
+def _this_app_started() -> float:
+    return process_create_time(os.getpid()) or 0.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,14 @@ class EngineRecord:
     create_time: float
     served_model_name: str
     log_path: str
+    owner_pid: int = field(default_factory=os.getpid)  # the app process that launched it
+    owner_create_time: float = field(default_factory=_this_app_started)
+
+    @property
+    def owner_alive(self) -> bool:
+        """True while the app run that launched this engine still runs (it may be this process)."""
+        started = process_create_time(self.owner_pid) if self.owner_pid > 0 else None
+        return started is not None and abs(started - self.owner_create_time) < 1.0
 
 
 def record_path(runs_dir: Path, port: int) -> Path:
@@ -55,9 +67,35 @@ def read_record(runs_dir: Path, port: int) -> EngineRecord | None:
             create_time=float(data["create_time"]),
             served_model_name=str(data["served_model_name"]),
             log_path=str(data.get("log_path", "")),
+            owner_pid=int(data.get("owner_pid", 0)),  # records written before owners were kept: no owner
+            owner_create_time=float(data.get("owner_create_time", 0.0)),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def claimed(record: EngineRecord) -> EngineRecord:
+    """The record with this app run as its owner (after adopting the engine)."""
+    return replace(record, owner_pid=os.getpid(), owner_create_time=_this_app_started())
+
+
+def orphaned_records(runs_dir: Path) -> list[EngineRecord]:
+    """Records of engines still running whose app run has ended (killed, or exited without stopping them);
+    records of engines that are gone are removed. Engines of an app run that is still alive are left out."""
+    orphans = []
+    for path in sorted(runs_dir.glob("engine-*.json")):
+        try:
+            port = int(path.stem.removeprefix("engine-"))
+        except ValueError:
+            continue
+        record = read_record(runs_dir, port)
+        if record is None or record.owner_alive:
+            continue
+        if running_with_cmdline(record.pid, record.cmdline, record.create_time):
+            orphans.append(record)
+        else:
+            remove_record(runs_dir, port)
+    return orphans
 
 
 def remove_record(runs_dir: Path, port: int) -> None:

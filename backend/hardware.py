@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIB = 1024 * 1024
@@ -190,17 +191,27 @@ class GpuSelection:
     indices: tuple[int, ...] | None  # None: the first `count` GPUs
 
 
-def parse_gpus(text: str) -> GpuSelection:
-    """Parse --gpus: a count ('4') or comma-separated indices ('0,2')."""
-    value = text.strip()
-    if re.fullmatch(r"\d+", value):
-        count = int(value)
+def parse_gpus(value: str | Sequence[int]) -> GpuSelection:
+    """Parse a GPU choice. Text (--gpus): a count ('4') or comma-separated indices ('0,2'); a single index needs a
+    trailing comma ('1,') because '1' is a count. From code, a sequence of ints ((1,) or [0, 2]) always means
+    indices, so callers that hold indices never have to spell them as text."""
+    if not isinstance(value, str):
+        return _indices_selection(tuple(value), repr(value))
+    text = value.strip()
+    if re.fullmatch(r"\d+", text):
+        count = int(text)
         if count < 1:
             raise HardwareError("--gpus needs at least one GPU")
         return GpuSelection(count, None)
-    if re.fullmatch(r"\d+(\s*,\s*\d+)+,?|\d+,", value):
-        indices = tuple(int(part) for part in value.split(",") if part.strip())
-        if len(set(indices)) != len(indices):
-            raise HardwareError(f"--gpus {text!r} names a GPU twice")
-        return GpuSelection(len(indices), indices)
-    raise HardwareError(f"--gpus {text!r}: give a count (4) or GPU indices (0,2)")
+    if re.fullmatch(r"\d+(\s*,\s*\d+)+,?|\d+\s*,", text):
+        return _indices_selection(tuple(int(part) for part in text.split(",") if part.strip()), repr(value))
+    raise HardwareError(f"--gpus {value!r}: give a count (4) or GPU indices (0,2; one GPU as 1,)")
+
+
+def _indices_selection(indices: tuple, shown: str) -> GpuSelection:
+    if not indices or not all(isinstance(index, int) and not isinstance(index, bool) and index >= 0
+                              for index in indices):
+        raise HardwareError(f"--gpus {shown}: GPU indices must be one or more whole numbers from 0")
+    if len(set(indices)) != len(indices):
+        raise HardwareError(f"--gpus {shown} names a GPU twice")
+    return GpuSelection(len(indices), indices)

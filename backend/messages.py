@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from backend.images import PreparedImage
+from backend.images import MediaError, PreparedImage
 from backend.video import PreparedVideo
 
 if TYPE_CHECKING:
@@ -95,17 +99,23 @@ def in_history(turn: Turn) -> bool:
     return bool(turn.answer)
 
 
+def check_media_count(images: int, videos: int, policy: MediaPolicy) -> None:
+    """Raise TooManyMedia when one message carries more images or videos than a request may (check this before
+    decoding uploads, so an oversized message costs nothing)."""
+    if images > policy.max_images or videos > policy.max_videos:
+        raise TooManyMedia(
+            f"This message has {images} image(s) and {videos} video(s); one request may carry at most "
+            f"{policy.max_images} image(s) and {policy.max_videos} video(s). Remove some and send again."
+        )
+
+
 def build_request(conversation: Conversation, policy: MediaPolicy, local: bool) -> BuiltRequest:
     """OpenAI messages for answering the last turn: system prompt, answered history, the new message.
 
     The newest media win: older images/videos beyond the policy are replaced by a short text note in
     their message (so the model knows) and reported in notice (so the user does)."""
     current = conversation.turns[-1]
-    if len(current.images) > policy.max_images or len(current.videos) > policy.max_videos:
-        raise TooManyMedia(
-            f"This message has {len(current.images)} image(s) and {len(current.videos)} video(s); one request "
-            f"may carry at most {policy.max_images} image(s) and {policy.max_videos} video(s). Remove some and send again."
-        )
+    check_media_count(len(current.images), len(current.videos), policy)
     turns = [turn for turn in conversation.turns[:-1] if in_history(turn)] + [current]
     image_budget, video_budget = policy.max_images, policy.max_videos
     kept: dict[int, tuple[tuple[PreparedImage, ...], tuple[PreparedVideo, ...]]] = {}
@@ -168,3 +178,98 @@ def _count(number: int, noun: str) -> str:
 
 def _limits(policy: MediaPolicy) -> str:
     return f"{_count(policy.max_images, 'image')} and {_count(policy.max_videos, 'video')}"
+
+
+class HistoryError(ValueError):
+    """An OpenAI-style history that cannot become a Conversation; str(error) names the message and the reason."""
+
+
+_DATA_URL = re.compile(r"data:(image/[\w.+-]+)(?:;[\w.+-]+=[\w.+-]+)*;base64,(.*)", re.DOTALL | re.IGNORECASE)
+_SYSTEM_ROLES = ("system", "developer")
+
+
+def conversation_from_openai(history: Sequence[object],
+                             prepare_image: Callable[[bytes], PreparedImage]) -> Conversation:
+    """A Conversation from OpenAI chat messages: system, then user/assistant pairs; user content is text or
+    [{"type": "text"}, {"type": "image_url", "image_url": {"url": "data:image/...;base64,..."}}] parts.
+
+    Only images inside the history (base64 data URLs) become media: a link (http(s)://, file://, ...) is refused,
+    so nothing a user typed is ever fetched by the app or the engine. prepare_image gets the decoded bytes.
+    Raises HistoryError for anything else it cannot use."""
+    conversation = Conversation()
+    pending: Turn | None = None
+    for number, message in enumerate(history, start=1):
+        role = message.get("role") if isinstance(message, dict) else None
+        content = message.get("content") if isinstance(message, dict) else None
+        if role in _SYSTEM_ROLES and pending is None and not conversation.turns:
+            conversation.system_prompt = _plain_text(content, number)
+        elif role == "user" and pending is None:
+            text, images = _user_parts(content, number, prepare_image)
+            pending = Turn(user_text=text, images=images)
+        elif role == "assistant" and pending is not None:
+            pending.answer, pending.status = _plain_text(content, number), TurnStatus.DONE
+            conversation.turns.append(pending)
+            pending = None
+        else:
+            expected = "an assistant" if pending is not None else "a user"
+            raise HistoryError(f"history message {number}: expected {expected} message here (the history is an "
+                               f"optional system message, then user/assistant pairs), got role {role!r}")
+    if pending is not None:
+        raise HistoryError("the history ends with a user message; put its text in `text` instead")
+    return conversation
+
+
+def _plain_text(content: object, number: int) -> str:
+    """The text of a system or assistant message (they carry no media)."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    parts = _parts(content, number)
+    if any(part.get("type") != "text" for part in parts):
+        raise HistoryError(f"history message {number}: system and assistant messages may only hold text")
+    return "\n".join(str(part.get("text", "")) for part in parts)
+
+
+def _user_parts(content: object, number: int, prepare_image: Callable[[bytes], PreparedImage],
+                ) -> tuple[str, tuple[PreparedImage, ...]]:
+    if isinstance(content, str):
+        return content, ()
+    texts, images = [], []
+    for part in _parts(content, number):
+        kind = part.get("type")
+        if kind == "text":
+            texts.append(str(part.get("text", "")))
+        elif kind == "image_url":
+            images.append(_history_image(part.get("image_url"), number, len(images) + 1, prepare_image))
+        else:
+            raise HistoryError(f"history message {number}: {str(kind)[:40]!r} parts are not supported in the "
+                               "history (only text and images as data URLs); attach videos and files with the "
+                               "new message instead")
+    return "\n".join(texts), tuple(images)
+
+
+def _parts(content: object, number: int) -> list[dict]:
+    if not isinstance(content, list) or not all(isinstance(part, dict) for part in content):
+        raise HistoryError(f"history message {number}: content must be a string or a list of parts")
+    return content
+
+
+def _history_image(field_value: object, number: int, index: int,
+                   prepare_image: Callable[[bytes], PreparedImage]) -> PreparedImage:
+    url = field_value.get("url") if isinstance(field_value, dict) else field_value
+    url = url.strip() if isinstance(url, str) else ""
+    where = f"history message {number}, image {index}"
+    match = _DATA_URL.fullmatch(url)
+    if match is None:
+        if url.lower().startswith("data:"):
+            raise HistoryError(f"{where}: only base64 image data URLs (data:image/png;base64,...) are accepted")
+        shown = url[:60] + ("…" if len(url) > 60 else "")
+        raise HistoryError(f"{where}: {shown!r} is not an image data URL. Images in the history must be embedded "
+                           "(data:image/...;base64,...); links are never fetched. Attach the file instead.")
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
+    except (binascii.Error, ValueError):
+        raise HistoryError(f"{where}: the data URL is not valid base64") from None
+    try:
+        return prepare_image(data)
+    except MediaError as error:
+        raise HistoryError(f"{where}: {error}") from None

@@ -122,6 +122,8 @@ CATALOG: dict[str, ModelSpec] = {
 
 _FAMILIES = {"qwen2_5_vl": "qwen2.5-vl", "qwen2_vl": "qwen2-vl", "qwen3_vl": "qwen3-vl"}
 _SIZE_IN_NAME = re.compile(r"qwen2\.5-vl-(3|7|32|72)b", re.IGNORECASE)
+# Hugging Face's repo id rule: [namespace/]name of letters, digits, '-', '_', '.', starting with a letter or digit.
+_HF_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ def resolve_model(name: str) -> ResolvedModel:
     text = name.strip()
     if not text:
         raise ModelError("no model given: use 3B, 7B, 32B, 72B, a Hugging Face id or a local folder")
+    if text.startswith("-"):
+        raise ModelError(f"{text}: a model name cannot start with '-' (the engine would read it as a flag)")
     short = text.upper()
     if short in CATALOG:
         spec = CATALOG[short]
@@ -208,6 +212,9 @@ def resolve_model(name: str) -> ResolvedModel:
                              _config_notes(config, folder.resolve() / "config.json"))
     if text.startswith((".", "/", "~")):
         raise ModelError(f"{text}: no such folder")
+    if not _HF_ID.fullmatch(text):
+        raise ModelError(f"{text}: not a Hugging Face model id (namespace/name: letters, digits, '-', '_', '.') "
+                         "nor a local folder")
     cached = _cached_hub_config(text)
     if cached is not None:
         config = json.loads(cached.read_text())

@@ -11,6 +11,7 @@ from backend.memory import MemoryBudget, budget
 from backend.models import ModelSpec
 
 MAX_GPUS_PER_NODE = 8
+MAX_GPUS_PER_HOST = 16  # the most any server in the catalog holds (e.g. DGX-2); guards plans for named hardware
 
 
 def valid_tp_reason(model: ModelSpec, tp: int) -> str:
@@ -41,12 +42,16 @@ class GpuChoice:
     note: str  # what detection found ('' for named hardware)
 
 
-def select_gpus(hardware: str, gpus: str | None, detected: tuple[DetectedGpu, ...] | None) -> GpuChoice | str:
+def select_gpus(hardware: str, gpus: str | tuple[int, ...] | None,
+                detected: tuple[DetectedGpu, ...] | None) -> GpuChoice | str:
     """The usable GPUs, or a refusal when 'auto' finds none; HardwareError for a bad name or selection."""
     selection = parse_gpus(gpus) if gpus else None
     asked = selection.count if selection else None
     if hardware.strip().lower() != "auto":
         spec = find_gpu(hardware)
+        if selection and max(selection.count, *(index + 1 for index in selection.indices or ()), 0) > MAX_GPUS_PER_HOST:
+            raise HardwareError(f"--gpus {gpus}: one host has at most {MAX_GPUS_PER_HOST} GPUs (numbered 0 to "
+                                f"{MAX_GPUS_PER_HOST - 1})")
         if selection and selection.indices:
             return GpuChoice(spec, selection.indices, asked, "")
         return GpuChoice(spec, tuple(range(asked or MAX_GPUS_PER_NODE)), asked, "")

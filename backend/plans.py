@@ -37,7 +37,8 @@ class PlanRequest:
 
     model: str = "7B"  # 3B/7B/32B/72B, a Hugging Face id, or a local folder
     hardware: str = "auto"  # a catalog GPU name (case-insensitive) or "auto" (this host's GPUs)
-    gpus: str | None = None  # a count ("4") or indices ("0,2"); None: the fewest that fit
+    # a count ("4"), indices as text ("0,2"; one GPU "1,") or as ints ((1,), (0, 2)); None: the fewest that fit
+    gpus: str | tuple[int, ...] | None = None
     engine: str = "sglang"
     context_length: int | None = None  # None: the model's full length
     engine_args: str = ""  # extra engine flags, one shell-quoted string
@@ -239,7 +240,7 @@ def _cookbook_alternative(request: PlanRequest, model: ModelSpec, gpus: GpuChoic
         return None
     if request.hardware.strip().lower() == "auto" and len(gpus.ids) < tp:
         return None
-    ids = ",".join(str(index) for index in gpus.ids[:tp]) if len(gpus.ids) >= tp else str(tp)
+    ids = tuple(gpus.ids[:tp]) if len(gpus.ids) >= tp else str(tp)  # indices as ints: (3,) is GPU 3, "3" 3 GPUs
     cookbook = replace(request, tp=tp, gpus=ids, context_length=context, port=plan.port, api_key=plan.api_key)
     alternative = make_plan(cookbook, check_engine_args=False)
     if not alternative.fits:

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 from backend.endpoint import Endpoint, family_for_model
 from backend.engine_http import WarmupFailed, probe, warm_up
 from backend.engine_log import classify_failure
-from backend.engine_records import read_record, record_matches, remove_record, without_secrets, write_record
+from backend.engine_records import (
+    EngineRecord,
+    claimed,
+    orphaned_records,
+    read_record,
+    record_matches,
+    remove_record,
+    without_secrets,
+    write_record,
+)
 from backend.engine_run import EngineRun
 from backend.gpu_memory import wait_gpu_released
 from backend.ports import free_port, plan_with_port, port_is_free
@@ -98,7 +107,8 @@ class Supervisor:
                     return self.status()
                 self._stop_locked(self._run)
             self._requested = without_secrets(plan.argv)
-            self._start_locked(plan, attempt=1, note="")
+            if not self._take_over_orphans_locked(plan):
+                self._start_locked(plan, attempt=1, note="")
             return self.status()
 
     def stop(self) -> ServerStatus:
@@ -178,10 +188,28 @@ class Supervisor:
             remove_record(self.runs_dir, plan.port)
             return False
         run = EngineRun.adopt(plan, record, self.settings.ring_lines)
+        write_record(self.runs_dir, claimed(record))  # ours now: another app run must not take it over
         run.tracker.advance(Phase.READY, 1.0)
         run.ready_children = direct_children(run.pid)
         self._hold(run, f"Adopted the engine already serving on port {plan.port} (pid {run.pid}).")
         return True
+
+    def _take_over_orphans_locked(self, plan: LaunchPlan) -> bool:
+        """Engines an earlier app run left behind (it was killed): adopt one that runs this plan on whatever port
+        it took, end the others, so a restarted app never runs two engines. True when one was adopted."""
+        adopted = False
+        for record in orphaned_records(self.runs_dir):
+            moved = plan_with_port(plan, record.port)
+            if not adopted and record_matches(record, moved.argv) and self._adopt_locked(moved):
+                adopted = True
+            else:
+                self._end_orphan(record)
+        return adopted
+
+    def _end_orphan(self, record: EngineRecord) -> None:
+        report = terminate_tree(record.pid, record.pid, self.settings.grace_s)
+        wait_gpu_released(report.pids, self.settings.gpu_release_timeout_s)
+        remove_record(self.runs_dir, record.port)
 
     def _hold(self, run: EngineRun, message: str) -> None:
         """Make run the current engine, publish its first status and start its watcher."""

@@ -41,10 +41,12 @@ class Sampling:
     max_tokens: int
     temperature: float = 0.0
     top_p: float = 1.0
+    extra_body: dict[str, object] | None = None  # engine-specific request fields, e.g. {"ignore_eos": True}
 
     def for_app(self) -> SamplingParams:
         """The app's own sampling settings with these values."""
-        return SamplingParams(temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens)
+        return SamplingParams(temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens,
+                              extra_body=self.extra_body)
 
 
 def _timed(started: float, first: float | None, last: float | None, tokens: int, prompt: int | None,
@@ -116,6 +118,7 @@ def direct_answer(client: openai.OpenAI, model: str, messages: list[dict], sampl
     stream = client.chat.completions.create(
         model=model, messages=messages, stream=True, stream_options={"include_usage": True},
         temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens,
+        extra_body=dict(sampling.extra_body) if sampling.extra_body else None,
     )
     try:
         for chunk in stream:

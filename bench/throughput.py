@@ -5,9 +5,8 @@ token over the wall time from the start to the last answer's end. Images are pre
 on the app side (the UI prepares at upload) and sent as their own JPEG bytes on the direct side; both have the
 same size on the 28-pixel grid, so both sides cost the engine the same tokens.
 
-ignore_eos: the app's chat path (backend.chat.SamplingParams) has no way to pass extra request fields, so
-neither side sends it; both decode greedily from the same kind of prompt, and tok/s counts the tokens each
-side actually got (dummy weights practically never emit EOS).
+Both sides send SGLang's ignore_eos (the app through SamplingParams.extra_body), so every answer runs to
+max_tokens and both sides decode the same number of tokens; tok/s still counts the tokens each side reported.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from bench.media import PhotoMaker
 from bench.scenarios import Target, nonce
 from bench.stats import Goal, Row, summarize
 
+FIXED_LENGTH = {"ignore_eos": True}  # SGLang: decode max_tokens whatever the model says
 SESSION_IMAGE_SIZE = (1288, 728)  # a 1280x720 frame on the 28-pixel grid: 46 x 26 = 1196 image tokens
 PARAGRAPH = (
     "I am planning a weekend trip and took this picture at the station this morning. Please look at it "
@@ -57,7 +57,8 @@ def throughput(target: Target, sessions: int, rounds: int, max_tokens: int, make
     """P2 rows: output tok/s of `sessions` concurrent image chats, app path vs direct (median over rounds)."""
     client = target.client()
     model = target.endpoint.model
-    app_sessions = [app_session(target.endpoint, Sampling(max_tokens=max_tokens)) for _ in range(sessions)]
+    app_sessions = [app_session(target.endpoint, Sampling(max_tokens, extra_body=FIXED_LENGTH))
+                    for _ in range(sessions)]
 
     def app_senders(sampling: Sampling) -> list[Callable[[], TimedAnswer]]:
         prepared = [ImagePreparer(ImageLimits(max_pixels=APP_MAX_PIXELS)).prepare(maker.next("p2-app").path) for _ in range(sessions)]
@@ -76,10 +77,10 @@ def throughput(target: Target, sessions: int, rounds: int, max_tokens: int, make
         messages = [direct_messages([user_message(f"[{nonce()}] {PARAGRAPH}", [url])]) for url in urls]
         return [lambda chosen=chosen: direct_answer(client, model, chosen, sampling) for chosen in messages]
 
-    warm = Sampling(max_tokens=16)  # batch shapes and connections, on both sides, with other images
+    warm = Sampling(max_tokens=16, extra_body=FIXED_LENGTH)  # batch shapes, on both sides, with other images
     _run_round(app_senders(warm))
     _run_round(direct_senders(warm))
-    sampling = Sampling(max_tokens=max_tokens)
+    sampling = Sampling(max_tokens=max_tokens, extra_body=FIXED_LENGTH)
     speeds: dict[str, list[float]] = {"app": [], "direct": []}
     rounds_detail = []
     for index in range(rounds):
@@ -101,4 +102,4 @@ def throughput(target: Target, sessions: int, rounds: int, max_tokens: int, make
     target.details["p2_rounds"] = rounds_detail
     return [Row("p2_output_tok_s", f"P2 output tok/s, {sessions} concurrent image sessions, {max_tokens} out",
                 "tok/s", summarize(speeds["app"]), summarize(speeds["direct"]), Goal("ratio_min", 0.97, ">= 0.97"),
-                extra={"ignore_eos": False})]
+                extra={"ignore_eos": True})]

@@ -82,6 +82,13 @@ def _spawn_children(count: int) -> list[subprocess.Popen[bytes]]:
     return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(count)]
 
 
+class BackloggedHTTPServer(ThreadingHTTPServer):
+    """Queues as many waiting connections as uvicorn does (2048; Python's default of 5 resets bursts of 32+
+    streamed requests, each of which opens its own connection)."""
+
+    request_queue_size = 2048
+
+
 def main(argv: list[str] | None = None) -> int:
     """Bind, print the loading lines, then serve until killed."""
     args, _unknown = build_parser().parse_known_args(argv)
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         script=load_script(args.script), compat=args.compat,
     )
     try:
-        server = ThreadingHTTPServer((args.host, args.port), StandinHandler)
+        server = BackloggedHTTPServer((args.host, args.port), StandinHandler)
     except OSError as error:
         for line in failure_lines("port", args.host, args.port, args.model_path)[0]:
             print(line.replace("[Errno 98]", f"[Errno {error.errno}]"), flush=True)

@@ -105,9 +105,12 @@ class StandinHandler(BaseHTTPRequestHandler):
         return self.server.state  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        sys.stdout.write(f'INFO:     {self.client_address[0]}:{self.client_address[1]} - "{self.requestline}" '
-                         f"{args[1] if len(args) > 1 else ''}\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(f'INFO:     {self.client_address[0]}:{self.client_address[1]} - "{self.requestline}" '
+                             f"{args[1] if len(args) > 1 else ''}\n")
+            sys.stdout.flush()
+        except OSError:
+            pass  # the app reading our output was killed: like SGLang's logging, keep serving without a log
 
     def _send_json(self, status: int, payload: object) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import cv2
@@ -74,6 +75,48 @@ def test_example_video_is_readable_and_nine_seconds_long(tmp_path: Path) -> None
     frames, fps = capture.get(cv2.CAP_PROP_FRAME_COUNT), capture.get(cv2.CAP_PROP_FPS)
     capture.release()
     assert frames / fps == pytest.approx(9.0)
+
+
+def test_example_video_is_vp8_in_webm(tmp_path: Path) -> None:
+    (video,) = [example for example in ensure_examples(tmp_path) if example.media == "video"]
+    header = video.path.read_bytes()[:64]
+    assert video.path.suffix == ".webm" and header.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in header
+    capture = cv2.VideoCapture(str(video.path))
+    codec = int(capture.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode("latin-1")
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 75)  # the last scene: THE END in dark letters
+    ok, frame = capture.read()
+    capture.release()
+    assert codec == "VP80"
+    assert ok and frame.shape == (240, 320, 3) and (frame < 80).any()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed")
+def test_chromium_plays_the_example_video(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    (video,) = [example for example in ensure_examples(tmp_path) if example.media == "video"]
+    data = base64.b64encode(video.path.read_bytes()).decode()
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        try:
+            outcome = browser.new_page().evaluate(PLAY_VIDEO, "data:video/webm;base64," + data)
+        finally:
+            browser.close()
+    assert outcome == {"error": None, "width": 320, "height": 240, "seconds": 9.0}
+
+
+PLAY_VIDEO = """async (url) => {
+    const video = document.createElement("video");
+    video.muted = true;
+    const loaded = new Promise((resolve) => {
+        video.onloadeddata = () => resolve(null);
+        video.onerror = () => resolve(video.error ? video.error.code : -1);
+        setTimeout(() => resolve("no answer in 20 s"), 20000);
+    });
+    video.src = url;
+    document.body.appendChild(video);
+    const error = await loaded;
+    return {error, width: video.videoWidth, height: video.videoHeight, seconds: Math.round(video.duration * 10) / 10};
+}"""
 
 
 def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -158,3 +158,16 @@ def test_gpus_takes_a_count_or_indices(text, expected):
 def test_bad_gpus_values_are_errors(text):
     with pytest.raises(HardwareError):
         parse_gpus(text)
+
+
+@pytest.mark.parametrize(("indices", "expected"), [
+    ((1,), GpuSelection(1, (1,))), ([0, 2], GpuSelection(2, (0, 2))), ((7, 3), GpuSelection(2, (7, 3))),
+])
+def test_gpus_given_as_ints_are_always_indices(indices, expected):
+    assert parse_gpus(indices) == expected
+
+
+@pytest.mark.parametrize("indices", [(), (1, 1), (-1,), (True,), ("1",), (1.0,)])
+def test_bad_gpu_index_sequences_are_errors(indices):
+    with pytest.raises(HardwareError):
+        parse_gpus(indices)

@@ -81,6 +81,17 @@ def test_auto_with_no_gpu_is_a_refusal_not_a_crash():
     assert not plan.fits and "No GPU was detected" in plan.refusal
 
 
+def test_one_gpu_index_given_as_ints_plans_on_that_gpu_alone():
+    plan = make_plan(request(model="7B", hardware="auto", gpus=(3,), detected=h100s(4)))
+    assert (plan.gpu_ids, plan.tp, plan.dp) == ((3,), 1, 1)
+    assert plan.env["CUDA_VISIBLE_DEVICES"] == "3"
+
+
+def test_one_gpu_written_as_a_bare_number_is_a_count():
+    plan = make_plan(request(model="7B", hardware="auto", gpus="3", detected=h100s(4)))
+    assert (plan.gpu_ids, plan.tp, plan.dp) == ((0, 1, 2), 1, 3)
+
+
 def test_auto_cannot_use_more_gpus_than_detected():
     with pytest.raises(HardwareError, match="this host has 2"):
         make_plan(request(model="7B", hardware="auto", gpus="4", detected=h100s(2)))

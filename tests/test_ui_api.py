@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -114,6 +115,14 @@ def test_chat_sends_the_history_with_its_images(ready: Client, tmp_path: Path) -
     assert final.startswith("Stand-in saw 2 images: 308x308 (121 tokens), 644x476 (391 tokens).")
 
 
+def test_chat_refuses_a_link_in_the_history(ready: Client) -> None:
+    history = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://169.254.169.254/x.png"}},
+                                            {"type": "text", "text": "what is it?"}]},
+               {"role": "assistant", "content": "A cat."}]
+    with pytest.raises(AppError, match="history message 1, image 1: .*links are never fetched"):
+        ready.predict("and now?", [], history, api_name="/chat")
+
+
 def test_chat_with_a_corrupt_file_names_it_and_why(ready: Client, tmp_path: Path) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
@@ -185,3 +194,24 @@ def _connect(url: str) -> Client | None:
         return Client(url, verbose=False)
     except (httpx.HTTPError, ValueError, OSError):  # not serving yet
         return None
+
+
+def test_one_checked_gpu_of_this_host_is_planned_on_that_gpu() -> None:
+    from backend.hardware import DetectedGpu, find_gpu
+    from backend.plans import PlanRequest, make_plan
+    from ui.launch_panel import gpus_choice, plan_request
+
+    detected = tuple(DetectedGpu(index, find_gpu("H100"), "nvml") for index in range(4))
+    request = plan_request(PlanRequest(port=31234, api_key="k1"), "sglang", "7B", "auto",
+                           gpus_choice("auto", [2], None), 0)
+    plan = make_plan(replace(request, detected=detected))
+    assert (plan.gpu_ids, plan.dp) == ((2,), 1)
+
+
+def test_too_many_uploads_are_refused_before_any_is_read(ui: RunningUi, tmp_path: Path) -> None:
+    from ui.chat_flow import UploadError, prepare_media
+
+    missing = [str(tmp_path / f"never-written-{index}.png") for index in range(6)]  # reading one would fail
+    with pytest.raises(UploadError, match=r"6 image\(s\) and 0 video\(s\); one request may carry at most 5") as error:
+        prepare_media(ui.context, missing)
+    assert error.value.path == ""

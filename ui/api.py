@@ -13,10 +13,12 @@ from gradio.data_classes import FileData
 
 from backend.chat import ChatSession, SamplingParams
 from backend.images import MediaError
+from backend.messages import conversation_from_openai
+from backend.plan_text import render_plan
 from backend.plans import PlanInputError
 from backend.server_status import ServerStatus
 from backend.supervisor import LaunchRefused
-from ui.chat_flow import conversation_from_openai, family_now, ground_file, prepare_media, save_overlay
+from ui.chat_flow import family_now, ground_file, prepare_media, save_overlay
 from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
 from ui.state import AdminRequired, AppContext
 from ui.status_view import mask_secret
@@ -45,10 +47,9 @@ def register_api(context: AppContext) -> None:
 
     def plan(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
              context_length: int = 0) -> tuple[str, bool]:
-        """The launch plan for a model on hardware ("auto" or a GPU name) and GPUs (a count "2" or indices
-        "0,2"): the plan as text (command, explanation) and whether it fits. Refusals say why."""
-        from app import render_plan  # the CLI's --dry-run text (app.py imports ui lazily, so no cycle)
-
+        """The launch plan for a model on hardware ("auto" or a GPU name) and GPUs (a count "2", or indices
+        "0,2"; one GPU by index as "1,"): the plan as text (command, explanation) and whether it fits.
+        Refusals say why."""
         request = plan_request(context.settings.default_request, engine, model, hardware, gpus, context_length)
         try:
             chosen = context.plan(request)
@@ -66,9 +67,11 @@ def register_api(context: AppContext) -> None:
              temperature: float = 0.7) -> Iterator[str]:
         """Stream an answer to `text` with image/video `files`, after `history` (OpenAI-style messages:
         system/user/assistant, text or [{"type": "text"} / {"type": "image_url", data URL}] content)."""
+        if not (text or "").strip() and not files:
+            raise gr.Error("Nothing to send: the message is empty. Type a message or attach an image or video.")
         session = ChatSession(context.endpoint, sampling=SamplingParams(temperature=temperature, max_tokens=max_tokens))
         try:
-            session.conversation = conversation_from_openai(context, history or [])
+            session.conversation = conversation_from_openai(history or [], context.images.prepare)
             media = prepare_media(context, [_path_of(item) for item in files or []])
         except (MediaError, ValueError) as error:
             raise gr.Error(str(error)) from None

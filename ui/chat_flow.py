@@ -5,8 +5,6 @@ on its image (backend.grounding) or turned into a video timeline (backend.ground
 
 from __future__ import annotations
 
-import base64
-import binascii
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +12,7 @@ from dataclasses import dataclass
 from backend.grounding import GroundingResult, ground, ground_turn
 from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
 from backend.images import MediaError, PreparedImage, load_upright_image, smart_resize
-from backend.messages import DEFAULT_SYSTEM_PROMPT, Conversation, Turn, TurnStatus
+from backend.messages import MediaPolicy, TooManyMedia, Turn, TurnStatus, check_media_count
 from backend.video import PreparedVideo, VideoLimits, prepare_video
 from ui.state import AppContext, BrowserSession, TurnView
 
@@ -52,8 +50,14 @@ def video_limits(context: AppContext) -> VideoLimits:
     return VideoLimits.for_context(plan.context_length) if plan and plan.context_length else VideoLimits()
 
 
-def prepare_media(context: AppContext, paths: Sequence[str]) -> PreparedMedia:
-    """Prepare every upload; raises UploadError naming the first file that cannot be used."""
+def prepare_media(context: AppContext, paths: Sequence[str], policy: MediaPolicy | None = None) -> PreparedMedia:
+    """Prepare every upload; raises UploadError naming the first file that cannot be used, or (path "") saying
+    the message has more files than one request may carry, before any of them is decoded."""
+    video_count = sum(1 for path in paths if is_video(path))
+    try:
+        check_media_count(len(paths) - video_count, video_count, policy or MediaPolicy())
+    except TooManyMedia as error:
+        raise UploadError("", str(error)) from None
     images, videos, image_paths, video_paths = [], [], [], []
     for path in paths:
         name = path.rsplit("/", 1)[-1]
@@ -91,11 +95,14 @@ def finish_turn(context: AppContext, session: BrowserSession, turn: Turn, view: 
 
 
 def draw_on_images(context: AppContext, turn: Turn, view: TurnView) -> None:
-    """Ground the answer on the turn's images and save the overlay (nothing when no box or point was found)."""
+    """Ground the answer on the turn's images and save the overlay. When nothing could be drawn but the answer
+    held coordinates, the result is kept without an overlay, so its notes tell the user why."""
     sizes = [(image.original_size, image.input_size) for image in turn.images]
     pictures = [load_upright_image(path) for path in view.image_paths]
     result = ground_turn(turn.answer, sizes, family_now(context), images=pictures)
     if not result.found or result.overlay is None:
+        if result.notes:
+            view.grounding, view.grounding_image = result, view.image_paths[result.image_index or 0]
         return
     index = result.image_index or 0
     view.overlay_path = save_overlay(context, result)
@@ -135,53 +142,3 @@ def ground_file(context: AppContext, image_path: str, answer: str, family: str) 
     width, height = picture.size
     input_h, input_w = smart_resize(height, width)
     return ground(answer, (width, height), (input_w, input_h), family or DEFAULT_FAMILY, picture)
-
-
-def conversation_from_openai(context: AppContext, history: Sequence[dict]) -> Conversation:
-    """A Conversation from OpenAI-style messages (system / user / assistant; text parts and data-URL images).
-
-    Raises ValueError for messages it cannot use."""
-    conversation = Conversation(system_prompt=DEFAULT_SYSTEM_PROMPT)
-    pending: Turn | None = None
-    for number, message in enumerate(history, start=1):
-        role = message.get("role") if isinstance(message, dict) else None
-        if role == "system":
-            conversation.system_prompt = _text_of(message.get("content"))
-        elif role == "user":
-            text, images = _text_of(message.get("content")), _images_of(context, message.get("content"), number)
-            pending = Turn(user_text=text, images=images)
-        elif role == "assistant" and pending is not None:
-            pending.answer, pending.status = _text_of(message.get("content")), TurnStatus.DONE
-            conversation.turns.append(pending)
-            pending = None
-        else:
-            raise ValueError(f"history message {number}: expected role system, user or assistant in turn")
-    if pending is not None:
-        raise ValueError("the history ends with a user message; put its text in `text` instead")
-    return conversation
-
-
-def _text_of(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
-    return ""
-
-
-def _images_of(context: AppContext, content: object, number: int) -> tuple[PreparedImage, ...]:
-    if not isinstance(content, list):
-        return ()
-    images = []
-    for part in content:
-        if not isinstance(part, dict) or part.get("type") != "image_url":
-            continue
-        url = str((part.get("image_url") or {}).get("url", ""))
-        if not url.startswith("data:") or "," not in url:
-            raise ValueError(f"history message {number}: images must be data URLs (data:image/...;base64,...)")
-        try:
-            data = base64.b64decode(url.split(",", 1)[1], validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"history message {number}: an image data URL is not valid base64") from None
-        images.append(context.images.prepare(data))
-    return tuple(images)

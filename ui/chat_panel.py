@@ -43,7 +43,8 @@ class ChatPanel:
 
 def build_chat_panel(context: AppContext) -> ChatPanel:
     """Create the chat components (inside the caller's Blocks context)."""
-    session = gr.State(BrowserSession(context))  # each browser gets a fresh copy
+    # each browser gets a fresh copy; gradio deletes it (and close() removes its files) when the session ends
+    session = gr.State(BrowserSession(context), delete_callback=BrowserSession.close)
     chatbot = gr.Chatbot(label="Conversation", height=560, elem_id="chatbot", buttons=["copy", "copy_all"],
                          feedback_options=None, placeholder="Upload an image or a video, ask, or pick an example.")
     message = gr.MultimodalTextbox(
@@ -78,7 +79,9 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
 def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingPanel) -> None:
     """Attach the chat events; answers share one concurrency group large enough for the engine to batch."""
     settings = [panel.system_prompt, panel.temperature, panel.top_p, panel.max_tokens]
-    outputs = [panel.chatbot, panel.message, panel.notice, panel.timeline, panel.speeds, *grounding.outputs]
+    # the session is an output so gradio registers it: only then does it delete it (and call close) after the tab goes
+    outputs = [panel.chatbot, panel.message, panel.notice, panel.timeline, panel.speeds, panel.session,
+               *grounding.outputs]
     queue_options = {"concurrency_limit": context.settings.chat_concurrency, "concurrency_id": CHAT_CONCURRENCY_ID,
                      "api_visibility": "private", "show_progress": "hidden"}
 
@@ -100,18 +103,21 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
         updates = session.chat.send(text, media.images, media.videos)  # the turn is added before streaming
         view = TurnView(media.image_paths, media.video_paths)
         session.views.append(view)
-        yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: ""}
-        yield from render_stream(context, session, session.chat.turns[-1], view, updates, panel, grounding)
+        yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: "", panel.session: session}
+        yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel, grounding)
 
     def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
                    session: BrowserSession) -> Iterator[dict]:
         if not session.views:
             return
+        if session.chat.busy:  # the answer still streaming keeps its view (and its drawings)
+            gr.Warning("An answer is still streaming: stop it first, then regenerate.")
+            return
         session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
         view = TurnView(session.views[-1].image_paths, session.views[-1].video_paths)
         session.views[-1] = view
         updates = session.chat.regenerate()
-        yield from render_stream(context, session, session.chat.turns[-1], view, updates, panel, grounding)
+        yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel, grounding)
 
     def stop(session: BrowserSession) -> None:
         session.chat.stop()  # the streaming handler notices, closes the stream and marks the answer stopped

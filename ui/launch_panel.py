@@ -54,22 +54,18 @@ class LaunchPanel:
         return [self.engine, self.model, self.hardware, self.gpus, self.gpu_count, self.context_length]
 
 
-def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> str | None:
-    """The --gpus value the panel describes: checked GPUs of this host, or a count of a catalog GPU."""
+def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> str | tuple[int, ...] | None:
+    """The GPU choice the panel describes: checked GPUs of this host (indices), or a count of a catalog GPU."""
     if hardware != "auto":
         return str(int(count)) if count else None
-    selected = sorted(int(index) for index in checked or [])
-    if not selected:
-        return None
-    # parse_gpus reads "1" as a count: a single index is written "1," to mean GPU 1
-    return ",".join(map(str, selected)) + ("," if len(selected) == 1 else "")
+    return tuple(sorted(int(index) for index in checked or [])) or None
 
 
-def plan_request(base: PlanRequest, engine: str, model: str, hardware: str, gpus: str | None,
+def plan_request(base: PlanRequest, engine: str, model: str, hardware: str, gpus: str | tuple[int, ...] | None,
                  context_length: float | None) -> PlanRequest:
     """The base request (host, port, key, extra flags from the command line) with the user's choices."""
     return replace(base, model=(model or "7B").strip(), hardware=(hardware or "auto").strip(),
-                   gpus=(gpus or "").strip() or None, engine=engine or "sglang",
+                   gpus=gpus if isinstance(gpus, tuple) else (gpus or "").strip() or None, engine=engine or "sglang",
                    context_length=int(context_length) if context_length else None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -89,6 +90,10 @@ class AppContext:
         """Where chats go now (None until an engine is ready)."""
         return self.supervisor.endpoint()
 
+    def for_session(self) -> AppContext:
+        """This context with a work folder of its own, for one browser session (removed when the session ends)."""
+        return replace(self, work_dir=self.work_dir / "sessions" / uuid.uuid4().hex)
+
     def new_file(self, folder: str, suffix: str) -> Path:
         """A fresh path in the work folder (gradio serves files from here once a handler returns them)."""
         target = self.work_dir / folder
@@ -112,7 +117,8 @@ class BrowserSession:
     """One browser's conversation (held in a gr.State): the chat, its views, and recent answer speeds."""
 
     def __init__(self, context: AppContext) -> None:
-        self.context = context
+        self.app_context = context
+        self.context = context.for_session()  # the overlays, thumbnails and exports of this session go here
         self.chat = ChatSession(context.endpoint)
         self.views: list[TurnView] = []
         self.speeds: list[tuple[int, float]] = []  # (answer number, tok/s)
@@ -120,7 +126,7 @@ class BrowserSession:
 
     def __deepcopy__(self, memo: dict) -> BrowserSession:
         # gr.State hands each browser a deep copy of its initial value: a copy is a fresh, empty session.
-        return BrowserSession(self.context)
+        return BrowserSession(self.app_context)
 
     def configure(self, system_prompt: str, sampling: SamplingParams) -> None:
         """Use these settings from the next answer on."""
@@ -131,6 +137,11 @@ class BrowserSession:
         """Forget the conversation (speeds stay, they describe the server)."""
         self.chat.clear()
         self.views.clear()
+
+    def close(self) -> None:
+        """The browser session ended (gradio deletes its state): stop its answer, forget it, remove its files."""
+        self.clear()
+        shutil.rmtree(self.context.work_dir, ignore_errors=True)
 
     def record_speed(self, tokens_per_s: float | None) -> None:
         """Keep the last 30 answers' decode speeds for the plot."""

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from backend.grounding.draw import load_font
 
 CACHE_ENV = "QWEN_STUDIO_CACHE"
-_VERSION = "v1"  # bump when a drawing changes, so stale files are redrawn
+_VERSION = "v2"  # bump when a drawing changes, so stale files are redrawn
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ def ensure_examples(cache_dir: Path | None = None) -> tuple[Example, ...]:
         (Example("signs", "Street signs (text)", "image", folder / "street.png", "spot-text"), draw_street),
         (Example("balls", "Coloured balls", "image", folder / "balls.png", "count", "balls"), draw_balls),
         (Example("document", "Document page", "image", folder / "document.png", "document"), draw_document),
-        (Example("shapes-video", "Shapes video", "video", folder / "shapes.mp4", "video-events"), write_shapes_video),
+        (Example("shapes-video", "Shapes video", "video", folder / "shapes.webm", "video-events"),
+         write_shapes_video),
     )
     for example, make in specs:
         if not example.path.exists():
@@ -158,11 +159,15 @@ def draw_document(path: Path) -> None:
 
 
 def write_shapes_video(path: Path, fps: int = 10, seconds_per_scene: int = 3) -> None:
-    """A 9 s 320x240 clip: a red square slides right, a blue ball bounces, then the words THE END."""
+    """A 9 s 320x240 clip: a red square slides right, a blue ball bounces, then the words THE END.
+
+    Written as VP8 in WebM (path should end in .webm), which browsers play: OpenCV's wheels have no H.264 encoder,
+    and their default MPEG-4 Part 2 ('mp4v') is refused by Chromium. OpenCV logs that the 'VP80' tag is not
+    stored in WebM; the stream is VP8 all the same."""
     import cv2  # OpenCV writes the clip
     import numpy as np
 
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (320, 240))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (320, 240))
     if not writer.isOpened():
         raise OSError(f"OpenCV cannot write {path}")
     frames = fps * seconds_per_scene

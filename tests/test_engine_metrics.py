@@ -1,0 +1,65 @@
+"""The engine's load from /metrics (backend.engine_metrics): SGLang's gauge text, and the stand-in's live endpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from backend.chat import ChatSession, SamplingParams
+from backend.engine_metrics import parse_engine_metrics, read_engine_load
+from tests.conftest import pick_free_port
+
+# What SGLang prints for two data-parallel ranks (one series per rank; labels as its scheduler collector sets them).
+TWO_RANKS = """\
+# HELP sglang:num_running_reqs The number of running requests.
+# TYPE sglang:num_running_reqs gauge
+sglang:num_running_reqs{dp_rank="0",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 3.0
+sglang:num_running_reqs{dp_rank="1",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 5.0
+# HELP sglang:num_queue_reqs The number of requests in the waiting queue.
+# TYPE sglang:num_queue_reqs gauge
+sglang:num_queue_reqs{dp_rank="0",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 0.0
+sglang:num_queue_reqs{dp_rank="1",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 2.0
+# HELP sglang:token_usage The token usage.
+# TYPE sglang:token_usage gauge
+sglang:token_usage{dp_rank="0",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 0.25
+sglang:token_usage{dp_rank="1",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 0.5
+# HELP sglang:gen_throughput The generation throughput (token/s).
+# TYPE sglang:gen_throughput gauge
+sglang:gen_throughput{dp_rank="0",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 410.5
+sglang:gen_throughput{dp_rank="1",engine_type="unified",model_name="qwen",moe_ep_rank="0",pp_rank="0",tp_rank="0"} 389.5
+# HELP sglang:prompt_tokens_total Number of prefill tokens processed.
+# TYPE sglang:prompt_tokens_total counter
+sglang:prompt_tokens_total{model_name="qwen"} 12345.0
+"""
+
+
+def test_ranks_are_summed_and_the_fullest_kv_cache_counts():
+    load = parse_engine_metrics(TWO_RANKS, at=7.0)
+    assert load is not None
+    assert (load.at, load.running_requests, load.queued_requests) == (7.0, 8.0, 2.0)
+    assert load.kv_cache_use == 0.5 and load.decode_tokens_per_s == 800.0
+
+
+def test_text_without_sglang_gauges_has_no_load():
+    assert parse_engine_metrics("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 4.0\n") is None
+
+
+def test_html_instead_of_metrics_is_refused():
+    with pytest.raises(ValueError):
+        parse_engine_metrics("<html><body>Internal Server Error</body></html>")
+
+
+def test_live_engine_counts_the_answer_streaming_now(standin_endpoint):
+    idle = read_engine_load(standin_endpoint)
+    assert idle is not None and idle.running_requests == 0 and idle.at > 0
+    updates = ChatSession(standin_endpoint, sampling=SamplingParams(max_tokens=2000)).send("Keep talking")
+    next(updates), next(updates), next(updates)
+    busy = read_engine_load(standin_endpoint)
+    updates.close()
+    assert busy is not None and busy.running_requests == 1
+
+
+def test_engine_that_does_not_answer_has_no_load(standin_endpoint):
+    nobody = dataclasses.replace(standin_endpoint, base_url=f"http://127.0.0.1:{pick_free_port()}")
+    assert read_engine_load(nobody, timeout_s=0.5) is None

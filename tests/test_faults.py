@@ -1,0 +1,315 @@
+"""Faults through the whole app (UI handlers, named API, browser) against the stand-in engine: each leaves a clear
+state, no orphan engine process, and the conversation kept.
+
+Already covered elsewhere, not repeated here: a crash mid-stream at the supervisor and chat levels
+(test_supervisor.py::test_crash_mid_stream_is_reported_with_its_cause, test_chat.py::
+test_crash_mid_stream_keeps_the_partial_answer_marked_interrupted), every failed-start cause
+(test_supervisor.py::test_failed_start_reports_the_cause_and_the_log_tail), a squatted port and the engine's own
+port error (test_supervisor.py::test_a_taken_port_moves_the_launch_to_a_free_one, ..._is_retried_once_on_another_port),
+concurrent launch calls of one plan (test_supervisor_modes.py::test_concurrent_launch_calls_start_one_server), app
+exit on SIGTERM and adoption by a second supervisor in the same process (test_supervisor_modes.py), an unreachable
+endpoint at the supervisor level (test_supervisor_modes.py::test_endpoint_mode_reports_an_unreachable_server) and
+stop / a dropped update stream at the chat level (test_chat.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from backend.messages import DEFAULT_SYSTEM_PROMPT, TurnStatus
+from backend.server_status import Mode, Phase
+from backend.supervisor import Supervisor
+from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port, sglang_plan
+from tests.process_checks import gone, standin_pids, wait_gone
+from tests.standin import REPO_ROOT, standin_plan
+from tests.ui_harness import RunningUi, start_ui, wait_until
+from ui.layout import build_demo
+from ui.state import AppContext, BrowserSession, UiSettings
+
+LONG_ANSWER_TOKENS = 2000  # at 10 ms a token the stand-in streams for 20 s: long enough to break in
+SCRIPT = [{"match": "hello", "answer": "Hello back."}]
+
+
+@pytest.fixture(scope="module")
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Example media drawn once for the module."""
+    return tmp_path_factory.mktemp("examples")
+
+
+@pytest.fixture(scope="module")
+def script_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stand-in's scripted answers for this module."""
+    path = tmp_path_factory.mktemp("script") / "answers.json"
+    path.write_text(json.dumps(SCRIPT), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path, script_file: Path) -> Iterator[RunningUi]:
+    """The app; its launches run a stand-in that streams a token every 10 ms."""
+    running = start_ui(tmp_path_factory.mktemp("faults"), examples_dir, load_seconds=0.3, tpot_ms=10,
+                       script=str(script_file))
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def ready(ui: RunningUi) -> RunningUi:
+    """The app with its engine ready (launched here when the previous test left none)."""
+    if not ui.context.supervisor.status().is_ready:
+        ui.context.launch(ui.context.settings.default_request)
+    ui.wait_ready()
+    return ui
+
+
+@pytest.fixture(scope="module")
+def client(ui: RunningUi) -> Client:
+    """A gradio_client for the app's named API."""
+    return Client(ui.url, verbose=False)
+
+
+def respond_of(demo) -> object:
+    """The function Gradio runs when the chat's message box is submitted."""
+    return next(block.fn for block in demo.fns.values() if getattr(block.fn, "__name__", "") == "respond")
+
+
+def send(respond, session: BrowserSession, text: str, max_tokens: int = 64) -> Iterator[dict]:
+    """The chat's submit handler for one message (a generator: the caller runs it)."""
+    return respond({"text": text, "files": []}, DEFAULT_SYSTEM_PROMPT, 0.7, 0.8, max_tokens, session)
+
+
+def engine_stats(base_url: str) -> dict:
+    """The stand-in's request counters."""
+    return httpx.get(base_url + "/standin/stats", timeout=5).json()
+
+
+def notice_of(updates: list[dict]) -> str:
+    """The last chat notice the handler showed."""
+    notices = [value for update in updates for component, value in update.items()
+               if getattr(component, "elem_id", None) == "chat-notice"]
+    return str(notices[-1]) if notices else ""
+
+
+def test_engine_killed_mid_answer_keeps_the_conversation_and_a_relaunch_continues_it(ready: RunningUi) -> None:
+    respond, session = respond_of(ready.demo), BrowserSession(ready.context)
+    list(send(respond, session, "hello"))
+    engine_pid = ready.context.supervisor.status().pid
+    updates = []
+    for update in send(respond, session, "tell me a long story", LONG_ANSWER_TOKENS):
+        updates.append(update)
+        if len(session.chat.turns[-1].answer) > 80 and not gone(engine_pid):
+            os.kill(engine_pid, signal.SIGKILL)  # kill -9 mid-stream
+    partial = session.chat.turns[-1]
+    assert partial.status is TurnStatus.INTERRUPTED and len(partial.answer) > 80
+    assert "lost mid-answer" in notice_of(updates) and "partial answer is kept" in notice_of(updates)
+    failed = ready.context.supervisor.wait_for(lambda status: status.phase == Phase.FAILED, 10.0)
+    assert failed.cause is not None and failed.cause.kind == "crashed"
+    assert wait_gone(engine_pid)
+    ready.context.launch(ready.context.settings.default_request)
+    ready.wait_ready()
+    list(send(respond, session, "hello once more"))
+    assert [turn.status for turn in session.chat.turns] == [TurnStatus.DONE, TurnStatus.INTERRUPTED, TurnStatus.DONE]
+    assert session.chat.turns[1].answer == partial.answer  # the partial answer survived the relaunch
+    assert session.chat.turns[-1].answer == "Hello back."
+    # the history was re-sent, partial answer included: the prompt grew by at least its words
+    first, last = session.chat.turns[0].metrics.prompt_tokens, session.chat.turns[-1].metrics.prompt_tokens
+    assert last >= first + len(partial.answer.split())
+
+
+@pytest.mark.parametrize(("failure", "kind"), [("oom", "oom"), ("argument", "invalid_argument")])
+def test_failed_start_through_the_api_is_reported_and_leaves_no_engine(ui: RunningUi, client: Client,
+                                                                       script_file: Path, failure: str,
+                                                                       kind: str) -> None:
+    ui.context.stop()
+    before = standin_pids()
+    good = ui.context.settings
+    ui.context.settings = replace(good, plan_transform=partial(standin_plan, load_seconds=0.3, fail_at_start=failure))
+    try:
+        client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
+        status = wait_until(lambda: (s := client.predict(api_name="/status"))["phase"] == "failed" and s, 30)
+    finally:
+        ui.context.settings = good
+    assert status, client.predict(api_name="/status")
+    assert status["cause"]["kind"] == kind and status["last_error"] == status["cause"]["summary"]
+    assert wait_until(lambda: standin_pids() == before, 10), "the failed engine left a process behind"
+    with pytest.raises(AppError, match="No model server is running"):
+        client.predict("hello", [], [], 16, api_name="/chat")
+    client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")  # the next launch works
+    ui.wait_ready()
+    assert client.predict("hello", [], [], 16, api_name="/chat") == "Hello back."
+
+
+def test_two_different_launches_at_once_through_the_api_leave_one_engine(ui: RunningUi) -> None:
+    ui.context.stop()
+    before = standin_pids()
+    clients = [Client(ui.url, verbose=False) for _ in range(2)]
+    results: dict[str, dict] = {}
+
+    def launch(client: Client, model: str) -> None:
+        results[model] = client.predict(model, "auto", "", "sglang", 0, "", api_name="/launch")
+
+    threads = [threading.Thread(target=launch, args=(client, model)) for client, model in zip(clients, ("7B", "3B"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert set(results) == {"7B", "3B"}
+    ui.wait_ready()
+    status = ui.context.supervisor.status()
+    assert status.plan.served_model_name in ("Qwen/Qwen2.5-VL-7B-Instruct", "Qwen/Qwen2.5-VL-3B-Instruct")
+    assert wait_until(lambda: standin_pids() - before == {status.pid}, 10), standin_pids() - before
+
+
+def test_cancelled_api_answer_aborts_the_engine_request(ready: RunningUi, client: Client) -> None:
+    base_url = ready.context.supervisor.status().base_url
+    job = client.submit("tell me a long story", [], [], LONG_ANSWER_TOKENS, api_name="/chat")
+    assert wait_until(lambda: job.outputs() and len(job.outputs()[-1]) > 80, 20), "the answer never started"
+    before = engine_stats(base_url)
+    assert before["active"] == 1
+    job.cancel()
+    after = wait_until(lambda: (s := engine_stats(base_url))["active"] == 0 and s, 10)
+    assert after, engine_stats(base_url)
+    assert after["aborted"] == before["aborted"] + 1 and after["completed"] == before["completed"]
+
+
+def test_closed_browser_tab_aborts_the_engine_request(ready: RunningUi) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium is not installed")
+    base_url = ready.context.supervisor.status().base_url
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        try:
+            tab = browser.new_context()
+            page = tab.new_page()
+            page.goto(ready.url)
+            page.locator("#status-badge").wait_for(timeout=20_000)
+            page.locator("#message textarea").fill("tell me a long story")
+            page.locator("#message textarea").press("Enter")
+            started = wait_until(lambda: engine_stats(base_url)["active"] == 1
+                                 and len(page.locator("#chatbot").inner_text()) > 200, 20)
+            assert started, "the answer never started"
+            before = engine_stats(base_url)
+            tab.close()  # the visitor closes the tab mid-answer
+        finally:
+            browser.close()
+    after = wait_until(lambda: (s := engine_stats(base_url))["active"] == 0 and s, 15)
+    assert after, engine_stats(base_url)
+    assert after["aborted"] == before["aborted"] + 1 and after["completed"] == before["completed"]
+
+
+def test_a_port_held_by_a_foreign_engine_is_neither_adopted_nor_killed(supervisor: Supervisor,
+                                                                       make_standin_plan, free_port: int) -> None:
+    foreign_plan = make_standin_plan(port=free_port)
+    foreign = subprocess.Popen(list(foreign_plan.argv), env={**os.environ, **foreign_plan.env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: _healthy(foreign_plan.base_url), 20)
+        supervisor.launch(make_standin_plan(port=free_port))  # the same command: still not ours (no record)
+        status = supervisor.wait_ready(READY_TIMEOUT_S)
+        assert status.mode == Mode.LAUNCHED and status.plan.port != free_port and status.pid != foreign.pid
+        supervisor.stop()
+        assert foreign.poll() is None and _healthy(foreign_plan.base_url)
+    finally:
+        foreign.kill()
+        foreign.wait()
+
+
+def earlier_app_run(port: int, runs_dir: Path) -> int:
+    """Run an app that launches the stand-in on port, kill it with SIGKILL once serving; the engine's pid."""
+    app = subprocess.Popen([sys.executable, str(REPO_ROOT / "tests" / "supervisor_app.py"), str(port), str(runs_dir)],
+                           stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        ready = json.loads(app.stdout.readline())
+        assert ready["phase"] == "ready"
+    finally:
+        app.kill()  # no exit handler runs: the engine is left behind
+        app.wait()
+    assert not gone(ready["pid"])
+    return int(ready["pid"])
+
+
+def test_app_killed_while_serving_adopts_its_engine_when_restarted(runs_dir: Path) -> None:
+    old_port = pick_free_port()
+    engine_pid = earlier_app_run(old_port, runs_dir)
+    before = standin_pids()
+    restarted = Supervisor(runs_dir, TEST_SETTINGS)
+    try:
+        # the same plan, but the restarted app picked another free port and drew a new API key
+        status = restarted.launch(standin_plan(sglang_plan(pick_free_port()), load_seconds=0.2, tpot_ms=1))
+        assert status.mode == Mode.ADOPTED and status.pid == engine_pid and status.plan.port == old_port
+        assert standin_pids() == before  # nothing new was started
+        endpoint = restarted.endpoint()
+        reply = openai.OpenAI(base_url=endpoint.api_base, api_key=endpoint.api_key).chat.completions.create(
+            model=endpoint.model, messages=[{"role": "user", "content": "hello"}], max_tokens=3)
+        assert reply.choices[0].message.content
+    finally:
+        restarted.stop()
+        restarted.close()
+    assert wait_gone(engine_pid)
+
+
+def test_app_killed_then_restarted_with_another_plan_ends_the_old_engine(runs_dir: Path) -> None:
+    engine_pid = earlier_app_run(pick_free_port(), runs_dir)
+    before = standin_pids()
+    restarted = Supervisor(runs_dir, TEST_SETTINGS)
+    try:
+        restarted.launch(standin_plan(sglang_plan(pick_free_port(), model="3B"), load_seconds=0.2, tpot_ms=1))
+        status = restarted.wait_ready(READY_TIMEOUT_S)
+        assert status.is_ready and status.mode == Mode.LAUNCHED
+        assert gone(engine_pid)  # ended before the new one started: never two engines on the GPUs
+        assert standin_pids() - before == {status.pid}
+    finally:
+        restarted.stop()
+        restarted.close()
+
+
+def test_endpoint_unreachable_then_back_keeps_the_conversation(tmp_path: Path, examples_dir: Path,
+                                                               script_file: Path) -> None:
+    port, key = pick_free_port(), "endpoint-key"
+    settings = UiSettings(work_dir=tmp_path / "work", examples_dir=examples_dir, refresh_s=0.3)
+    context = AppContext.create(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, ())
+    context.supervisor.attach(f"http://127.0.0.1:{port}/v1", key, "Qwen/Qwen2.5-VL-7B-Instruct")
+    respond, session = respond_of(build_demo(context)), BrowserSession(context)
+    argv = [sys.executable, "-m", "tests.standin", "--port", str(port), "--api-key", key, "--load-seconds", "0.2",
+            "--tpot-ms", "1", "--script", str(script_file)]
+    engine = None
+    try:
+        assert "No model server is running" in notice_of(list(send(respond, session, "hello")))
+        engine = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert context.supervisor.wait_for(lambda status: status.is_ready, 30.0).is_ready
+        list(send(respond, session, "hello"))
+        engine.kill()
+        engine.wait()
+        notice = notice_of(list(send(respond, session, "hello?")))
+        assert "No model server is running" in notice or "is not answering" in notice, notice
+        assert [(turn.user_text, turn.status) for turn in session.chat.turns] == [
+            ("hello", TurnStatus.FAILED), ("hello", TurnStatus.DONE), ("hello?", TurnStatus.FAILED)]
+        assert session.chat.turns[1].answer == "Hello back."
+        assert context.supervisor.status().mode == Mode.ATTACHED  # nothing was launched in its place
+    finally:
+        if engine is not None and engine.poll() is None:
+            engine.kill()
+        context.supervisor.close()
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(base_url + "/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
