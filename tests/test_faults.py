@@ -70,10 +70,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path, script_file
 @pytest.fixture
 def ready(ui: RunningUi) -> RunningUi:
     """The app with its engine ready (launched here when the previous test left none)."""
-    if not ui.context.supervisor.status().is_ready:
-        ui.context.launch(ui.context.settings.default_request)
-    ui.wait_ready()
-    return ui
+    return ui.ensure_ready()
 
 
 @pytest.fixture(scope="module")

@@ -67,10 +67,7 @@ def page(browser, ui: RunningUi) -> Iterator[object]:
 @pytest.fixture
 def ready(ui: RunningUi) -> RunningUi:
     """The UI with its engine ready (launched here when no earlier test did)."""
-    if not ui.context.supervisor.status().is_ready:
-        ui.context.launch(ui.context.settings.default_request)
-    ui.wait_ready()
-    return ui
+    return ui.ensure_ready()
 
 
 def shot(page, name: str) -> None:

@@ -42,6 +42,14 @@ class RunningUi:
         status = self.context.supervisor.wait_ready(timeout_s)
         assert status.is_ready, f"engine not ready: {status.phase} {status.message} {status.log_tail[-5:]}"
 
+    def ensure_ready(self) -> RunningUi:
+        """Launch the default plan unless the engine is ready (an earlier test may have stopped or crashed it),
+        then wait for it."""
+        if not self.context.supervisor.status().is_ready:
+            self.context.launch(self.context.settings.default_request)
+        self.wait_ready()
+        return self
+
 
 def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_size: str | None = None,
              **standin_options: object) -> RunningUi:
