@@ -125,3 +125,9 @@ def standin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpo
     assert endpoint is not None, f"shared stand-in did not become ready: {status.message} {status.log_tail}"
     yield endpoint
     sup.close()
+
+
+@pytest.fixture(scope="session")
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Example media for the UI tests, drawn once per test run."""
+    return tmp_path_factory.mktemp("examples")

@@ -36,18 +36,12 @@ from backend.supervisor import Supervisor
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port, sglang_plan
 from tests.process_checks import gone, standin_pids, wait_gone
 from tests.standin import REPO_ROOT, standin_plan
-from tests.ui_harness import RunningUi, start_ui, wait_until
+from tests.ui_harness import RunningUi, launch_chromium, start_ui, wait_until
 from ui.layout import build_demo
 from ui.state import AppContext, BrowserSession, UiSettings
 
 LONG_ANSWER_TOKENS = 2000  # at 10 ms a token the stand-in streams for 20 s: long enough to break in
 SCRIPT = [{"match": "hello", "answer": "Hello back."}]
-
-
-@pytest.fixture(scope="module")
-def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Example media drawn once for the module."""
-    return tmp_path_factory.mktemp("examples")
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +183,7 @@ def test_closed_browser_tab_aborts_the_engine_request(ready: RunningUi) -> None:
         pytest.skip("Debian chromium is not installed")
     base_url = ready.context.supervisor.status().base_url
     with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        browser = launch_chromium(driver)
         try:
             tab = browser.new_context()
             page = tab.new_page()

@@ -13,6 +13,7 @@ from backend.grounding import ground
 from backend.grounding.examples import default_cache_dir, ensure_examples
 from backend.grounding.moments import parse_moments
 from backend.grounding.presets import PRESETS, UnknownPresetError, get_preset, presets_for
+from tests.ui_harness import launch_chromium
 
 
 def test_detect_preset_names_the_subject_in_cookbook_wording() -> None:
@@ -96,7 +97,7 @@ def test_chromium_plays_the_example_video(tmp_path: Path) -> None:
     (video,) = [example for example in ensure_examples(tmp_path) if example.media == "video"]
     data = base64.b64encode(video.path.read_bytes()).decode()
     with sync_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        browser = launch_chromium(driver)
         try:
             outcome = browser.new_page().evaluate(PLAY_VIDEO, "data:video/webm;base64," + data)
         finally:

@@ -41,7 +41,7 @@ from tests.hostile_inputs import (
     qwen_config,
 )
 from tests.standin import standin_plan
-from tests.ui_harness import RunningUi, start_ui, wait_until
+from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
 from ui.state import BrowserSession
 
 MAX_TOKENS = 200  # room for every scripted answer (the stand-in streams one word or sign per token)
@@ -251,8 +251,6 @@ def test_model_folder_with_shell_metacharacters_is_one_argv_item(supervisor: Sup
 
 
 # ----- in the browser: markup from the visitor and from the model stays inert -------------------------------
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 LIVE_MARKUP = """() => {
     const chat = document.querySelector('#chatbot');
     const handlers = [...chat.querySelectorAll('*')].filter(el => [...el.attributes].some(a => /^on/i.test(a.name)));
@@ -270,7 +268,7 @@ LIVE_MARKUP = """() => {
 def test_markup_in_prompts_and_answers_renders_inert_in_the_browser(ui: RunningUi) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(driver)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(ui.url)

@@ -27,7 +27,7 @@ from backend.endpoint import Endpoint
 from backend.plans import PlanRequest, make_plan
 from backend.supervisor import Supervisor
 from tests.conftest import READY_TIMEOUT_S, PlanFactory, pick_free_port
-from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
+from tests.ui_harness import ADMIN_TOKEN, RunningUi, launch_chromium, start_ui, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = ("backend", "ui", "bench", "tests")
@@ -35,12 +35,6 @@ SCRIPT = [{"match": "(?i)fetch", "answer": "media={media_count}"}, {"match": "he
 ENGINE_APIS = ("/launch", "/stop")
 VISITOR_PARAMETERS = {"/launch": {"model", "hardware", "gpus", "engine", "context_length", "admin_token"},
                       "/stop": {"admin_token"}}
-
-
-@pytest.fixture(scope="module")
-def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Example media drawn once for the module."""
-    return tmp_path_factory.mktemp("examples")
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +246,7 @@ def test_a_browser_sessions_files_are_removed_when_it_ends(public: RunningUi, tm
     Image.new("RGB", (640, 480), "white").save(photo)
     sessions = public.context.work_dir / "sessions"
     with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        browser = launch_chromium(driver)
         try:
             tab = browser.new_context()
             page = tab.new_page()

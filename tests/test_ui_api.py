@@ -27,12 +27,6 @@ BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
 
 
 @pytest.fixture(scope="module")
-def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Example media drawn once for the module."""
-    return tmp_path_factory.mktemp("examples")
-
-
-@pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[RunningUi]:
     """The UI (not public) whose launches run the stand-in."""
     running = start_ui(tmp_path_factory.mktemp("api-ui"), examples_dir, load_seconds=0.5, tpot_ms=5)

@@ -13,24 +13,15 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.ui_harness import RunningUi, start_ui, wait_until
+from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0], the first label's colour
 ANSWERS = [{"match": "(?i)what is in", "answer": "A red square on a blue background."}]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-
-
-@pytest.fixture(scope="module")
-def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Example media drawn once for the module."""
-    return tmp_path_factory.mktemp("examples")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +39,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator
 def browser() -> Iterator[object]:
     """One headless Chromium for the module."""
     with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(driver)
         yield chromium
         chromium.close()
 

@@ -50,6 +50,16 @@ class RunningUi:
         self.wait_ready()
         return self
 
+# Debian's Chromium; without the background-networking flags it keeps dialling out on this closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def launch_chromium(driver):
+    """A headless Debian Chromium from a playwright sync driver."""
+    return driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
 
 def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_size: str | None = None,
              **standin_options: object) -> RunningUi:
