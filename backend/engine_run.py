@@ -1,4 +1,4 @@
-"""One engine process held by the supervisor: its plan, output (bounded ring + log file) and exit."""
+"""One engine process held by the supervisor: its plan, output (its log file, followed into a bounded ring) and exit."""
 
 from __future__ import annotations
 
@@ -10,13 +10,21 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import psutil
 
+from backend.endpoint import Endpoint, family_for_model
 from backend.engine_log import PhaseTracker
+from backend.engine_output import LogFollower, create_engine_log, stamp_pid
 from backend.engine_records import EngineRecord, without_secrets
-from backend.process_tree import KillReport, process_create_time, spawn_in_new_session, terminate_tree
+from backend.process_tree import (
+    KillReport,
+    process_create_time,
+    process_tree,
+    spawn_in_new_session,
+    terminate_tree,
+)
 from backend.server_status import Mode
 
 if TYPE_CHECKING:
@@ -55,72 +63,69 @@ class EngineRun:
         self.ready_children: dict[int, str] = {}
         self._ring: deque[str] = deque(maxlen=ring_lines)
         self._ring_lock = threading.Lock()
-        self._reader: threading.Thread | None = None
+        self._follower: LogFollower | None = None
 
     @classmethod
     def launch(
         cls, plan: LaunchPlan, logs_dir: Path, ring_lines: int, on_line: LineSink, attempt: int = 1
     ) -> EngineRun:
-        """Start the plan's command in its own session and begin collecting its output."""
+        """Start the plan's command in its own session, writing straight into its log file, and follow that file."""
         logs_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = logs_dir / f"engine-{stamp}-port{plan.port}-try{attempt}.log"
-        proc = spawn_in_new_session(plan.argv, plan.env)
+        command = without_secrets(plan.argv)
+        log = create_engine_log(log_path, command)
+        try:
+            proc = spawn_in_new_session(plan.argv, plan.env, output=log.fd)
+        except OSError:
+            log_path.unlink(missing_ok=True)  # nothing started: no log, as before
+            raise
+        finally:
+            os.close(log.fd)  # the engine holds its own copy; ours would keep the file open for nothing
+        stamp_pid(log, proc.pid, command)
         run = cls(plan, proc.pid, Mode.LAUNCHED, log_path, ring_lines, attempt, proc)
-        log_file = open(log_path, "a", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by the reader
-        command = " ".join(without_secrets(plan.argv))
-        log_file.write(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} pid {proc.pid}: {command}\n")
-        log_file.flush()
-        run._reader = threading.Thread(
-            target=run._read_output, args=(log_file, on_line), name=f"engine-log-{proc.pid}", daemon=True
-        )
-        run._reader.start()
+        run._follow(log.output_offset, on_line)
         return run
 
     @classmethod
-    def adopt(cls, plan: LaunchPlan, record: EngineRecord, ring_lines: int) -> EngineRun:
-        """Hold an engine an earlier run of the app launched (its output went to its own log file)."""
+    def adopt(cls, plan: LaunchPlan, record: EngineRecord, ring_lines: int, on_line: LineSink) -> EngineRun:
+        """Hold an engine an earlier run of the app launched, following its log file from its current end."""
         run = cls(plan, record.pid, Mode.ADOPTED, Path(record.log_path), ring_lines)
         run.create_time = record.create_time
         run.api_key = record.api_key
-        run.add_line(f"(adopted engine pid {record.pid}; its output goes to {record.log_path})")
+        end = _size(run.log_path) if record.log_path else None
+        if end is None:
+            run.add_line(f"(adopted engine pid {record.pid}; its log file {record.log_path or '?'} is missing)")
+            return run
+        run.add_line(f"(adopted engine pid {record.pid}; new lines of {record.log_path} follow)")
+        run._follow(end, on_line)
         return run
 
-    def _read_output(self, log_file: TextIO, on_line: LineSink) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        pending = b""
-        try:
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                pending += chunk
-                # tqdm redraws its bar with "\r": treat it as a line end so percentages arrive as they change.
-                *complete, pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-                for raw in complete:
-                    self._emit(raw, log_file, on_line)
-            if pending:
-                self._emit(pending, log_file, on_line)
-        except OSError:
-            pass
-        finally:
-            log_file.close()
-            self.proc.stdout.close()
+    def _follow(self, offset: int, on_line: LineSink) -> None:
+        self._follower = LogFollower(self.log_path, offset, lambda raw: self._emit(raw, on_line),
+                                     self._output_writers_gone, name=f"engine-log-{self.pid}")
+        self._follower.start()
 
-    def _emit(self, raw: bytes, log_file: TextIO, on_line: LineSink) -> None:
+    def _output_writers_gone(self) -> bool:
+        """True once the engine and everything left in its session (which may still print) have exited."""
+        return self.exit_code() is not None and not process_tree(self.pid, self.session_id)
+
+    def _emit(self, raw: bytes, on_line: LineSink) -> None:
         line = raw.decode("utf-8", errors="replace").rstrip()
         if not line or HEALTH_ACCESS_LINE.search(line):
             return
         if self.api_key:
             line = line.replace(self.api_key, "***")  # SGLang prints server_args, key included
         self.add_line(line)
-        log_file.write(line + "\n")
-        log_file.flush()
         try:
             on_line(self, line)
-        except Exception as error:  # noqa: BLE001 - the pipe must keep draining or the engine blocks on write
+        except Exception as error:  # noqa: BLE001 - one unreadable line must not stop the following
             self.add_line(f"(supervisor could not read this line: {error!r})")
+
+    def stop_following(self) -> None:
+        """Stop reading the log (the app is leaving an adopted engine running)."""
+        if self._follower is not None:
+            self._follower.stop()
 
     def add_line(self, line: str) -> None:
         """Append a line to the in-memory ring."""
@@ -150,9 +155,9 @@ class EngineRun:
         return -1
 
     def wait_output_closed(self, timeout_s: float) -> None:
-        """Wait for the reader to drain the pipe (it ends when every process holding it has exited)."""
-        if self._reader is not None:
-            self._reader.join(timeout_s)
+        """Wait for the follower to drain the log (it ends once every process of the engine has exited)."""
+        if self._follower is not None:
+            self._follower.join(timeout_s)
 
     def terminate(self, grace_s: float) -> KillReport:
         """End the whole tree: SIGTERM, then SIGKILL after grace_s; reap the main process."""
@@ -171,6 +176,11 @@ class EngineRun:
                             create_time=self.create_time, served_model_name=self.plan.served_model_name,
                             log_path=str(self.log_path))
 
+    def endpoint(self) -> Endpoint:
+        """Where to send requests to this engine."""
+        family = getattr(self.plan, "family", "") or family_for_model(self.plan.model)
+        return Endpoint(self.plan.base_url, self.api_key, self.plan.served_model_name, family, local=True)
+
     @property
     def uptime_s(self) -> float:
         """Seconds since this run started (or was adopted)."""
@@ -181,5 +191,12 @@ def _own_session(pid: int) -> int | None:
     """pid's session when pid leads it (engines are started in a session of their own), else None."""
     try:
         return pid if os.getsid(pid) == pid else None
+    except OSError:
+        return None
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
     except OSError:
         return None

@@ -22,15 +22,16 @@ class KillReport:
 
 
 def spawn_in_new_session(
-    argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None
+    argv: Sequence[str], env: Mapping[str, str], output: int, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start argv in a new session (its own process group), stdout and stderr merged into one pipe."""
+    """Start argv in a new session (its own process group), its stdout and stderr both writing to output (an open
+    file descriptor, which the caller still owns and closes)."""
     return subprocess.Popen(
         list(argv),
-        env={**os.environ, **env},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},  # print()s reach the log file as they happen
         cwd=cwd,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
         close_fds=True,

@@ -1,9 +1,8 @@
-"""The one engine the app owns: launch from a plan, watch it load and serve, warm it up, stop it cleanly.
+"""The one engine the app owns: launch from a plan, adopt one an earlier app run left, stop it cleanly.
 
 launch/stop/attach/close are serialized by one lock, so two clicks or two visitors never start two servers.
-A watcher thread per engine turns log lines into phases, probes /health, warms the engine up, notices a
-crash while serving (process exit or a dead scheduler child, within a poll interval), classifies failures
-from the log tail, and retries once on another port when the port was taken. status() only reads memory.
+A watcher thread per engine (backend/supervisor_watch.py) follows it through loading, warm-up and serving;
+a launch whose port turns out to be taken is retried once on another port. status() only reads memory.
 """
 
 from __future__ import annotations
@@ -11,13 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backend.endpoint import Endpoint, family_for_model
-from backend.engine_http import WarmupFailed, probe, warm_up
-from backend.engine_log import classify_failure
+from backend.endpoint import Endpoint
+from backend.engine_http import probe
 from backend.engine_records import (
     EngineRecord,
     claimed,
@@ -35,6 +33,7 @@ from backend.process_tree import direct_children, terminate_tree
 from backend.server_status import FailureCause, Mode, Phase, PhaseMark, ServerStatus
 from backend.status_board import StatusBoard
 from backend.supervisor_attach import Attachment
+from backend.supervisor_watch import EngineWatcher
 
 if TYPE_CHECKING:
     from backend.plans import LaunchPlan
@@ -71,6 +70,7 @@ class Supervisor:
         self.settings = settings or SupervisorSettings()
         self._lock = threading.RLock()  # serializes launch / stop / attach / close
         self._board = StatusBoard(self.settings.tail_lines)
+        self._watcher = EngineWatcher(self.settings, self._board, self.runs_dir, self._retry_on_another_port)
         self._run: EngineRun | None = None
         self._attachment: Attachment | None = None
         self._requested: tuple[str, ...] = ()
@@ -88,9 +88,7 @@ class Supervisor:
             return None
         if attachment is not None:
             return attachment.endpoint
-        if run is None:
-            return None
-        return Endpoint(run.plan.base_url, run.api_key, run.plan.served_model_name, _family(run.plan), local=True)
+        return run.endpoint() if run is not None else None
 
     def launch(self, plan: LaunchPlan) -> ServerStatus:
         """Start the plan (returns at once; watch status() or call wait_ready()). A second call with the same
@@ -157,6 +155,7 @@ class Supervisor:
                 self._stop_locked(self._run)
             elif self._run is not None:
                 self._run.stop_requested.set()  # stop watching; the engine keeps serving
+                self._run.stop_following()
 
     # ----- launching and stopping (called with self._lock held) -------------------------------------------
     def _start_locked(self, plan: LaunchPlan, attempt: int, note: str) -> None:
@@ -167,7 +166,8 @@ class Supervisor:
             note = f"Port {plan.port} is in use; using port {moved.port}."
             plan = moved
         try:
-            run = EngineRun.launch(plan, self.runs_dir / "logs", self.settings.ring_lines, self._on_line, attempt)
+            run = EngineRun.launch(plan, self.runs_dir / "logs", self.settings.ring_lines, self._watcher.on_line,
+                                   attempt)
         except OSError as error:  # the program itself is missing or not executable
             cause = FailureCause("engine_not_installed", f"Cannot start {plan.argv[0]}: {error.strerror}.",
                                  "Check the engine command in the plan.", str(error))
@@ -187,7 +187,7 @@ class Supervisor:
             terminate_tree(record.pid, record.pid, self.settings.grace_s)  # our own stale engine: replace it
             remove_record(self.runs_dir, plan.port)
             return False
-        run = EngineRun.adopt(plan, record, self.settings.ring_lines)
+        run = EngineRun.adopt(plan, record, self.settings.ring_lines, self._watcher.on_line)
         write_record(self.runs_dir, claimed(record))  # ours now: another app run must not take it over
         run.tracker.advance(Phase.READY, 1.0)
         run.ready_children = direct_children(run.pid)
@@ -220,7 +220,7 @@ class Supervisor:
             base_url=run.plan.base_url, message=message, phase_marks=(PhaseMark(phase, time.time(), 0.0),),
             log_path=str(run.log_path), attempts=run.attempt if run.mode == Mode.LAUNCHED else 0,
         ), run)
-        threading.Thread(target=self._watch, args=(run,), name=f"engine-watch-{run.pid}", daemon=True).start()
+        self._watcher.start(run)
 
     def _stop_locked(self, run: EngineRun) -> None:
         run.stop_requested.set()
@@ -234,108 +234,14 @@ class Supervisor:
         self._board.release(run)
         self._run = None
 
-    # ----- the watcher (one thread per engine) ----------------------------------------------------------------
-    def _watch(self, run: EngineRun) -> None:
-        settings = self.settings
-        failures, next_probe = 0, 0.0
-        while not run.stop_requested.is_set():
-            exit_code = run.exit_code()
-            if exit_code is not None:
-                self._on_exit(run, exit_code)
-                return
-            now = time.monotonic()
-            if run.tracker.phase != Phase.READY:
-                if run.uptime_s > settings.ready_timeout_s:
-                    self._fail(run, FailureCause("timeout", f"Not ready after {settings.ready_timeout_s:.0f} s.",
-                                                 "Read the log; raise the timeout for very large downloads."))
-                    return
-                if now >= next_probe:
-                    next_probe = now + 2 * settings.poll_s
-                    if probe(run.plan.base_url, "/health", run.api_key, settings.health_timeout_s).ok:
-                        self._warm_up(run)
-            else:
-                dead = {pid: name for pid, name in run.ready_children.items() if pid not in direct_children(run.pid)}
-                if dead:
-                    names = ", ".join(f"{name} (pid {pid})" for pid, name in dead.items())
-                    cause = classify_failure(run.lines()[-200:], None, while_serving=True)
-                    self._fail(run, replace(cause, summary=f"An engine process died while serving: {names}."))
-                    return
-                if now >= next_probe:
-                    next_probe = now + settings.health_every_s
-                    healthy = probe(run.plan.base_url, "/health", run.api_key, settings.health_timeout_s).ok
-                    failures = self._note_health(run, healthy, failures)
-            run.stop_requested.wait(settings.poll_s)
-
-    def _note_health(self, run: EngineRun, healthy: bool, failures: int) -> int:
-        """Count failed /health probes while serving. A slow /health under heavy load (the tokenizer decoding
-        dozens of images) is not a crash: the engine is left running and the status says it is not answering;
-        only a dead process ends it."""
-        if healthy:
-            if failures >= self.settings.unhealthy_after:
-                self._board.update(run, last_error="", message="Ready (answering /health again).")
-            return 0
-        failures += 1
-        if failures == self.settings.unhealthy_after:
-            waited = failures * self.settings.health_every_s
-            self._board.update(run, last_error=f"The engine has not answered /health for {waited:.0f} s.",
-                               message="Busy or stuck: not answering /health (it keeps running; Stop relaunches).")
-        return failures
-
-    def _warm_up(self, run: EngineRun) -> None:
-        self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (first image request).")
-        seconds = 0.0
-        if self.settings.warmup:
-            endpoint = Endpoint(run.plan.base_url, run.api_key, run.plan.served_model_name, _family(run.plan))
-            try:
-                seconds = warm_up(endpoint, self.settings.warmup_timeout_s).seconds
-            except WarmupFailed as error:
-                if run.stop_requested.wait(1.0) or run.exit_code() is not None:
-                    return  # stopped or crashed meanwhile: the watcher loop reports it
-                self._fail(run, FailureCause("warmup_failed", "The warm-up request failed.", "Read the log tail.",
-                                             str(error)))
-                return
-        run.ready_children = direct_children(run.pid)
-        self._advance(run, Phase.READY, 1.0, f"Ready (warm-up took {seconds:.1f} s).")
-
-    def _on_exit(self, run: EngineRun, exit_code: int) -> None:
-        run.wait_output_closed(2.0)
-        serving = run.tracker.phase == Phase.READY
-        cause = classify_failure(run.lines()[-200:], exit_code, while_serving=serving)
-        if cause.kind == "port_in_use" and run.attempt == 1 and not serving and run.mode == Mode.LAUNCHED:
-            with self._lock:
-                if self._run is run and not run.stop_requested.is_set():
-                    run.terminate(5.0)
-                    moved = plan_with_port(run.plan, free_port(run.plan.host, frozenset({run.plan.port})))
-                    self._start_locked(moved, 2, f"Port {run.plan.port} was in use; retrying on port {moved.port}.")
-                    return
-        self._fail(run, cause)
-
-    def _fail(self, run: EngineRun, cause: FailureCause) -> None:
-        if run.stop_requested.is_set():
-            return
-        run.stop_requested.set()
-        remove_record(self.runs_dir, run.plan.port)
-        alternative = getattr(run.plan, "alternative", None)
-        if cause.kind == "oom" and alternative is not None:
-            cause = replace(cause, suggestion=f"Try the next plan: {alternative.served_model_name} on "
-                                              f"{len(alternative.gpu_ids)} GPU(s), tp {alternative.tp}, "
-                                              f"context {alternative.context_length}. {cause.suggestion}")
-        self._board.update(run, phase=Phase.FAILED, pid=None, cause=cause, last_error=cause.summary,
-                           message=cause.summary)
-        report = run.terminate(5.0)  # whatever is left of the tree would hold GPU memory
-        if report.pids:
-            self._board.update(run, message=f"{cause.summary} Ended {len(report.pids)} leftover processes.")
-
-    def _on_line(self, run: EngineRun, line: str) -> None:
-        update = run.tracker.feed(line)
-        if update is not None and not run.stop_requested.is_set():
-            message = f"{update.phase.value[0].upper()}{update.phase.value[1:]} {update.fraction:.0%}"
-            self._board.publish_phase(run, update.phase, run.tracker.progress, message, run.uptime_s)
-
-    def _advance(self, run: EngineRun, phase: Phase, fraction: float, message: str) -> None:
-        if run.tracker.advance(phase, fraction, message) is not None and not run.stop_requested.is_set():
-            self._board.publish_phase(run, phase, run.tracker.progress, message, run.uptime_s)
-
-
-def _family(plan: LaunchPlan) -> str:
-    return getattr(plan, "family", "") or family_for_model(plan.model)
+    # ----- called from the watcher's thread -------------------------------------------------------------
+    def _retry_on_another_port(self, run: EngineRun) -> bool:
+        """The watcher's retry when a first attempt found its port taken: launch again once on a free port, unless
+        run was stopped or replaced meanwhile. True when it was retried."""
+        with self._lock:
+            if self._run is not run or run.stop_requested.is_set():
+                return False
+            run.terminate(5.0)
+            moved = plan_with_port(run.plan, free_port(run.plan.host, frozenset({run.plan.port})))
+            self._start_locked(moved, 2, f"Port {run.plan.port} was in use; retrying on port {moved.port}.")
+            return True

@@ -1,12 +1,18 @@
-"""Reading SGLang's output: phases with percentages and failure causes; helpers for ports and records."""
+"""Reading SGLang's output: following its log file, phases with percentages and failure causes; helpers for ports and
+records."""
 
 from __future__ import annotations
 
 import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from backend.engine_log import PhaseTracker, classify_failure, parse_phase_line
+from backend.engine_output import LogFollower
 from backend.engine_records import without_secrets
 from backend.ports import argv_with_port
 from backend.server_status import Phase
@@ -112,3 +118,37 @@ def test_the_port_flag_is_rewritten_or_added() -> None:
     assert argv_with_port(("s", "--port", "1", "--host", "h"), 2) == ("s", "--port", "2", "--host", "h")
     assert argv_with_port(("s", "--port=1"), 2) == ("s", "--port=2")
     assert argv_with_port(("s",), 2) == ("s", "--port", "2")
+
+
+def _eventually(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_the_follower_hands_over_lines_as_they_land_and_stops_once_the_writer_is_gone(tmp_path: Path) -> None:
+    path = tmp_path / "engine.log"
+    path.write_bytes(b"# header\n")
+    lines: list[bytes] = []
+    writer_gone = threading.Event()
+    follower = LogFollower(path, path.stat().st_size, lines.append, writer_gone.is_set, name="follow-test")
+    follower.start()
+    with path.open("ab", buffering=0) as engine:
+        engine.write(b"first\nshards: 10%\rshards: 50%\r")
+        assert _eventually(lambda: lines == [b"first", b"shards: 10%", b"shards: 50%"]), lines
+        engine.write(b"last, unfinished")
+    writer_gone.set()
+    follower.join(5.0)
+    assert lines[-1] == b"last, unfinished"
+    assert "follow-test" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_a_stopped_follower_ends_while_the_writer_still_runs(tmp_path: Path) -> None:
+    path = tmp_path / "engine.log"
+    path.write_bytes(b"")
+    follower = LogFollower(path, 0, lambda raw: None, lambda: False, name="follow-stop-test")
+    follower.start()
+    follower.stop()
+    follower.join(5.0)
+    assert "follow-stop-test" not in {thread.name for thread in threading.enumerate()}

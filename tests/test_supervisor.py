@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -174,13 +176,41 @@ def test_a_port_error_from_the_engine_is_retried_once_on_another_port(
     assert status.plan is not None and status.plan.port != free_port
 
 
-def test_the_api_key_is_masked_in_the_log(supervisor: Supervisor, make_standin_plan: PlanFactory) -> None:
+def test_the_api_key_is_masked_in_the_log_tail(supervisor: Supervisor, make_standin_plan: PlanFactory) -> None:
     plan = make_standin_plan(fail_at_start="nogpu")  # fails right after printing its server_args
     supervisor.launch(plan)
     status = supervisor.wait_ready(READY_TIMEOUT_S)
     server_args = next(line for line in status.log_tail if "server_args=" in line)
     assert "api_key='***'" in server_args
-    assert plan.api_key not in Path(status.log_path).read_text()
+    assert plan.api_key not in "\n".join(status.log_tail)
+    header = Path(status.log_path).read_text().splitlines()[0]
+    assert "--api-key ***" in header and plan.api_key not in header
+
+
+def test_the_engine_writes_straight_into_a_log_file_only_its_owner_can_read(
+    supervisor: Supervisor, make_standin_plan: PlanFactory
+) -> None:
+    supervisor.launch(make_standin_plan())
+    status = supervisor.wait_ready(READY_TIMEOUT_S)
+    log = Path(status.log_path).resolve()
+    # The file holds the engine's raw output, its API key included (SGLang prints its server_args).
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert [os.readlink(f"/proc/{status.pid}/fd/{fd}") for fd in (1, 2)] == [str(log), str(log)]
+    assert log.read_text().startswith("# ") and f" pid {status.pid}: " in log.read_text().splitlines()[0]
+    assert descriptors_open_on(log) == 1  # the follower's: the launch closed its own copy
+    supervisor.stop()
+    assert descriptors_open_on(log) == 0
+
+
+def descriptors_open_on(path: Path) -> int:
+    """How many of this process's file descriptors are open on path."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            count += os.readlink(fd) == str(path)
+        except OSError:
+            continue  # closed meanwhile (the listing's own descriptor, another thread's)
+    return count
 
 
 def test_a_missing_engine_program_is_a_failure_not_an_exception(
