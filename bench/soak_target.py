@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -54,8 +55,9 @@ class SoakTarget:
                 pass
         return ResourceSample(at_s, rss, fds, sum(count_files(folder) for folder in self.temp_dirs))
 
-    def close(self) -> None:
-        """Stop what was started here (app first, then the engine) and remove the scratch folder."""
+    def close(self, keep_logs: Path | None = None) -> None:
+        """Stop what was started here (app first, then the engine) and remove the scratch folder, after copying
+        its logs (the app's and the engines') into keep_logs when given."""
         for process in self.processes:
             process.terminate()
             try:
@@ -64,6 +66,10 @@ class SoakTarget:
                 process.kill()
                 process.wait()
         if self.scratch is not None:
+            if keep_logs is not None:
+                keep_logs.mkdir(parents=True, exist_ok=True)
+                for log in self.scratch.rglob("*.log"):
+                    shutil.copy2(log, keep_logs / log.name)
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -158,3 +164,48 @@ def start_with_standin(tpot_ms: float) -> SoakTarget:
         target.close()
         raise
     return target
+
+
+def start_app(app_args: str, timeout_s: float = 900.0) -> SoakTarget:
+    """Start `python app.py APP_ARGS` here (e.g. `--model DIR --engine-args "..." --launch` on a GPU host) and wait
+    until its /status says the engine is ready; closing the target stops the app, which stops its engine."""
+    scratch = Path(tempfile.mkdtemp(prefix="qwen-vl-soak-"))
+    (scratch / "tmp").mkdir()
+    app_port = free_port()
+    env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "GRADIO_TEMP_DIR": str(scratch / "gradio"),
+           "QWEN_STUDIO_CACHE": str(scratch / "cache"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = (scratch / "app.log").open("wb")
+    app = subprocess.Popen([sys.executable, "app.py", *shlex.split(app_args), "--server-port", str(app_port),
+                            "--runs-dir", str(scratch / "runs")], cwd=REPO_ROOT, env=env, stdout=log,
+                           stderr=subprocess.STDOUT)
+    target = SoakTarget(f"http://127.0.0.1:{app_port}/", app.pid, (scratch / "gradio", scratch / "tmp"),
+                        processes=[app], scratch=scratch)
+    try:
+        wait_http(target.url, 120, app)
+        wait_engine_ready(target.url, time.monotonic() + timeout_s, app)
+    except BaseException:
+        target.close()
+        raise
+    return target
+
+
+def wait_engine_ready(url: str, deadline: float, app: subprocess.Popen[bytes]) -> None:
+    """Poll the app's /status API until the engine is ready (RuntimeError when it fails or time runs out)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    last = ""
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            raise RuntimeError(f"app.py exited with {app.returncode} before the engine was ready")
+        status = client.predict(api_name="/status")
+        if status["ready"]:
+            print(f"engine ready: {status['model']} ({status['message']})", file=sys.stderr, flush=True)
+            return
+        if status["phase"] == "failed":
+            raise RuntimeError(f"the engine failed to start: {status['message']} {status['log_tail'][-5:]}")
+        if status["phase"] != last:
+            last = status["phase"]
+            print(f"engine: {last}", file=sys.stderr, flush=True)
+        time.sleep(2.0)
+    raise RuntimeError("the engine was not ready in time")
