@@ -190,6 +190,14 @@ def _cached_hub_config(hf_id: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+def catalog_spec(name: str) -> ModelSpec | None:
+    """The catalog entry named by '7B' or its Hugging Face id (any case), else None; never looks at files."""
+    text = name.strip()
+    if text.upper() in CATALOG:
+        return CATALOG[text.upper()]
+    return next((spec for spec in CATALOG.values() if text.lower() == spec.hf_id.lower()), None)
+
+
 def resolve_model(name: str) -> ResolvedModel:
     """Resolve '7B', 'Qwen/Qwen2.5-VL-7B-Instruct', a local folder, or another HF id (cached or name-matched)."""
     text = name.strip()
@@ -197,13 +205,9 @@ def resolve_model(name: str) -> ResolvedModel:
         raise ModelError("no model given: use 3B, 7B, 32B, 72B, a Hugging Face id or a local folder")
     if text.startswith("-"):
         raise ModelError(f"{text}: a model name cannot start with '-' (the engine would read it as a flag)")
-    short = text.upper()
-    if short in CATALOG:
-        spec = CATALOG[short]
+    spec = catalog_spec(text)
+    if spec is not None:
         return ResolvedModel(spec, spec.hf_id, spec.hf_id)
-    for spec in CATALOG.values():
-        if text.lower() == spec.hf_id.lower():
-            return ResolvedModel(spec, spec.hf_id, spec.hf_id)
     folder = Path(text).expanduser()
     if folder.is_dir():
         config = _read_config(folder)

@@ -6,14 +6,18 @@ from __future__ import annotations
 import base64
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -21,6 +25,7 @@ from PIL import Image
 from backend.endpoint import Endpoint
 from tests.conftest import pick_free_port
 from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
+from ui.state import RecentFiles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
@@ -71,6 +76,13 @@ def test_plan_for_7b_on_the_detected_gpus_gives_the_command(client: Client) -> N
 def test_plan_with_an_unknown_gpu_name_is_a_clear_error(client: Client) -> None:
     with pytest.raises(AppError, match="unknown hardware 'Z80'"):
         client.predict("7B", "Z80", "", "sglang", 0, api_name="/plan")
+
+
+def test_private_plan_reads_local_model_folders_as_before(client: Client, tmp_path: Path) -> None:
+    with pytest.raises(AppError, match="no config.json in this folder"):
+        client.predict(str(tmp_path), "auto", "", "sglang", 0, api_name="/plan")
+    with pytest.raises(AppError, match="no such folder"):
+        client.predict(str(tmp_path / "missing"), "auto", "", "sglang", 0, api_name="/plan")
 
 
 def test_launch_then_status_reports_the_phases_and_ready(ui: RunningUi, client: Client) -> None:
@@ -133,6 +145,67 @@ def test_ground_maps_the_box_to_original_pixels_and_draws_it(client: Client, tmp
     overlay = Image.open(overlay_path).convert("RGB")
     assert overlay.size == (1280, 720)
     assert overlay.getpixel((321, 360)) == BOX_COLOR and overlay.getpixel((640, 360)) == (255, 255, 255)
+
+
+def test_ground_keeps_only_the_newest_overlays_and_the_latest_still_downloads(
+        examples_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("ui.state.API_OVERLAY_CAP", 3)
+    uploads = Path(get_upload_folder())
+    uploads.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="api-overlays-", dir=uploads))  # where app.py puts its work folder
+    running = start_ui(root, examples_dir)
+    try:
+        client = Client(running.url, verbose=False, download_files=str(tmp_path / "downloads"))
+        kept_folder = running.context.api_overlays.folder
+        photo = white_image(root / "wide.png", (1280, 720))  # model input 1288x728: x_input * 160/161 = x
+        downloads = []
+        for index in range(6):
+            answer = f'[{{"bbox_2d": [{161 * (2 + index)}, 182, 1288, 546], "label": "box {index}"}}]'
+            overlay_path, items = client.predict(handle_file(str(photo)), answer, "qwen2.5-vl", api_name="/ground")
+            downloads.append(Path(overlay_path))
+            assert items[0]["bbox"][0] == 160.0 * (2 + index)
+            assert len(list(kept_folder.glob("*.png"))) == min(index + 1, 3)
+        assert sorted(path.name for path in kept_folder.iterdir()) == sorted(path.name for path in downloads[-3:])
+        latest = Image.open(downloads[-1]).convert("RGB")
+        assert latest.getpixel((1121, 360)) == BOX_COLOR and latest.getpixel((961, 360)) == (255, 255, 255)
+        served = {path.name: httpx.get(f"{running.url}gradio_api/file={kept_folder / path.name}", timeout=10)
+                  for path in (downloads[0], downloads[-1])}
+        assert served[downloads[0].name].status_code == 403  # the oldest is gone
+        assert served[downloads[-1].name].content == downloads[-1].read_bytes()
+        copies = [path for path in uploads.rglob("*.png") if path.name in {item.name for item in downloads}]
+        assert sorted(copies) == sorted(kept_folder.iterdir())  # served where they are, never copied elsewhere
+    finally:
+        running.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_recent_files_keep_the_cap_under_concurrent_writers(tmp_path: Path) -> None:
+    recent = RecentFiles(tmp_path / "kept", cap=5)
+    written: list[Path] = []
+
+    def writer() -> None:
+        for _ in range(25):
+            written.append(recent.write(".txt", lambda path: path.write_text("x")))
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(written) == 200
+    assert len(list((tmp_path / "kept").iterdir())) == 5
+
+
+def test_a_failed_overlay_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    recent = RecentFiles(tmp_path / "kept", cap=5)
+
+    def half_written(path: Path) -> None:
+        path.write_bytes(b"partial")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        recent.write(".png", half_written)
+    assert list((tmp_path / "kept").iterdir()) == []
 
 
 def test_ground_without_boxes_returns_no_overlay(client: Client, tmp_path: Path) -> None:

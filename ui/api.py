@@ -18,7 +18,7 @@ from backend.plan_text import render_plan
 from backend.plans import PlanInputError
 from backend.server_status import ServerStatus
 from backend.supervisor import LaunchRefused
-from ui.chat_flow import family_now, ground_file, prepare_media, save_overlay
+from ui.chat_flow import family_now, ground_file, prepare_media, save_api_overlay
 from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
 from ui.state import AdminRequired, AppContext
 from ui.status_view import mask_secret
@@ -49,7 +49,7 @@ def register_api(context: AppContext) -> None:
              context_length: int = 0) -> tuple[str, bool]:
         """The launch plan for a model on hardware ("auto" or a GPU name) and GPUs (a count "2", or indices
         "0,2"; one GPU by index as "1,"): the plan as text (command, explanation) and whether it fits.
-        Refusals say why."""
+        Refusals say why. A public demo plans only the catalog models and the model it was started with."""
         request = plan_request(context.settings.default_request, engine, model, hardware, gpus, context_length)
         try:
             chosen = context.plan(request)
@@ -83,7 +83,7 @@ def register_api(context: AppContext) -> None:
     def ground(image: FileData, answer: str, family: str = "") -> tuple[FileData | None, list[dict]]:
         """Draw a grounding answer on an image: the overlay image and the items ({label, bbox or point, ...})
         in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000);
-        empty: the running engine's."""
+        empty: the running engine's. The server keeps only the most recent overlays: download yours at once."""
         try:
             result = ground_file(context, _path_of(image), answer, family or family_now(context))
         except (MediaError, ValueError) as error:
@@ -91,7 +91,7 @@ def register_api(context: AppContext) -> None:
         items = result.to_json()["items"]
         if not result.found:
             return None, items
-        return {"path": save_overlay(context, result), "meta": {"_type": "gradio.FileData"}}, items
+        return {"path": save_api_overlay(context, result), "meta": {"_type": "gradio.FileData"}}, items
 
     def launch(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
                context_length: int = 0, admin_token: str = "") -> dict:

@@ -110,11 +110,18 @@ def draw_on_images(context: AppContext, turn: Turn, view: TurnView) -> None:
 
 
 def save_overlay(context: AppContext, result: GroundingResult) -> str:
-    """Write the overlay as PNG into the work folder; returns its path."""
+    """Write the overlay as PNG into the (session's) work folder; returns its path."""
     assert result.overlay is not None
     path = context.new_file("overlays", ".png")
     result.overlay.save(path, format="PNG")
     return str(path)
+
+
+def save_api_overlay(context: AppContext, result: GroundingResult) -> str:
+    """Write an /ground overlay as PNG among the API's most recent ones (older ones are deleted); returns its path."""
+    overlay = result.overlay
+    assert overlay is not None
+    return str(context.api_overlays.write(".png", lambda path: overlay.save(path, format="PNG")))
 
 
 def video_timeline(context: AppContext, answer: str, video: PreparedVideo, path: str) -> tuple[tuple[str, str], ...]:

@@ -7,6 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradio.utils import get_upload_folder
+
 from backend.app_exit import install_exit_handlers
 from backend.hardware import detect_gpus
 from backend.images import APP_MAX_PIXELS
@@ -63,7 +65,11 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
     max_file_size = options.max_file_size or (PUBLIC_MAX_FILE_SIZE if options.public else None)
     supervisor = Supervisor(options.runs_dir)
     install_exit_handlers(supervisor)
-    with tempfile.TemporaryDirectory(prefix="qwen-vl-studio-") as work_dir:  # overlays and exports, gone at exit
+    upload_folder = Path(get_upload_folder())
+    upload_folder.mkdir(parents=True, exist_ok=True)
+    # Overlays and exports, gone at exit. Inside gradio's upload folder, the files handlers return are served as
+    # they are instead of copied there, so capping the API's overlays and removing a session's folder free the disk.
+    with tempfile.TemporaryDirectory(prefix="qwen-vl-studio-", dir=upload_folder) as work_dir:
         settings = UiSettings(public=options.public, admin_token=options.admin_token, default_request=request,
                               work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels)
         context = AppContext.create(supervisor, settings, tuple(detect_gpus()))

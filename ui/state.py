@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 import shutil
 import tempfile
+import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,14 +18,47 @@ from backend.grounding import GroundingResult
 from backend.hardware import DetectedGpu
 from backend.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from backend.messages import DEFAULT_SYSTEM_PROMPT
+from backend.models import ModelError, catalog_spec
 from backend.plans import LaunchPlan, PlanRequest, make_plan
 from backend.server_status import ServerStatus
 from backend.supervisor import Supervisor
 from ui.server_metrics import ServerMetricsHistory
 
+# /ground overlays kept on disk: each new one past this deletes the oldest, so a client has that many later
+# /ground calls' time to download its result (gradio_client fetches it right after the call).
+API_OVERLAY_CAP = 64
+PUBLIC_MODEL_REFUSAL = ("This public demo plans only its catalog models (3B, 7B, 32B, 72B) and the model it was "
+                        "started with; other Hugging Face ids and local folders are not available here.")
+
 
 class AdminRequired(Exception):
     """Public mode: launching and stopping need the admin token."""
+
+
+class RecentFiles:
+    """A folder that keeps only the newest `cap` files written through it (oldest deleted first); thread-safe."""
+
+    def __init__(self, folder: Path, cap: int) -> None:
+        self.folder = folder
+        self.cap = cap
+        self._kept: deque[Path] = deque()
+        self._lock = threading.Lock()
+
+    def write(self, suffix: str, save: Callable[[Path], None]) -> Path:
+        """A fresh path filled by save(path); it stays until `cap` newer files have been written."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{uuid.uuid4().hex}{suffix}"
+        try:
+            save(path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._kept.append(path)
+            stale = [self._kept.popleft() for _ in range(len(self._kept) - self.cap)]
+        for old in stale:
+            old.unlink(missing_ok=True)
+        return path
 
 
 @dataclass(frozen=True)
@@ -50,6 +85,7 @@ class AppContext:
     settings: UiSettings
     detected: tuple[DetectedGpu, ...]
     work_dir: Path
+    api_overlays: RecentFiles  # shared by the per-session copies
     images: ImagePreparer = field(default_factory=ImagePreparer)
     server_metrics: ServerMetricsHistory = field(default_factory=ServerMetricsHistory)
 
@@ -59,11 +95,21 @@ class AppContext:
         work_dir = settings.work_dir or Path(tempfile.mkdtemp(prefix="qwen-vl-studio-"))
         work_dir.mkdir(parents=True, exist_ok=True)
         images = ImagePreparer(ImageLimits(max_pixels=settings.image_max_pixels))
-        return cls(supervisor, settings, detected, work_dir, images)
+        overlays = RecentFiles(work_dir / "api-overlays", API_OVERLAY_CAP)
+        return cls(supervisor, settings, detected, work_dir, overlays, images)
 
     def plan(self, request: PlanRequest) -> LaunchPlan:
-        """The plan for a request on the GPUs detected at start (no re-detection per keystroke)."""
+        """The plan on the GPUs detected at start (public mode: only catalog models and the configured one)."""
+        # One refusal for every other name: how a path is refused must not tell a visitor whether it exists here.
+        if self.settings.public and not self._public_model(request.model):
+            raise ModelError(PUBLIC_MODEL_REFUSAL)
+        return self._plan(request)
+
+    def _plan(self, request: PlanRequest) -> LaunchPlan:
         return make_plan(replace(request, detected=self.detected))
+
+    def _public_model(self, model: str) -> bool:
+        return catalog_spec(model) is not None or model.strip() == self.settings.default_request.model.strip()
 
     def check_admin(self, token: str | None) -> None:
         """Raise AdminRequired in public mode unless token is the admin token."""
@@ -76,7 +122,7 @@ class AppContext:
     def launch(self, request: PlanRequest, token: str | None = None) -> ServerStatus:
         """Launch the plan for request (returns at once; the status polls show the phases)."""
         self.check_admin(token)
-        plan = self.plan(request)
+        plan = self._plan(request)  # the admin may launch any model
         if self.settings.plan_transform is not None and plan.fits:
             plan = self.settings.plan_transform(plan)
         return self.supervisor.launch(plan)

@@ -1,0 +1,89 @@
+"""Public mode plans only the catalog models and the operator's own: a visitor's folder path or model id gets one
+refusal that never depends on the server's file system (through /plan and the server tab's live plan)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from backend.models import ModelError
+from backend.plans import PlanRequest
+from backend.supervisor import Supervisor
+from tests.conftest import TEST_SETTINGS
+from tests.hostile_inputs import qwen_config
+from tests.ui_harness import TWO_H100, RunningUi, start_ui
+from ui.state import PUBLIC_MODEL_REFUSAL, AppContext, UiSettings
+
+OUTSIDE_THE_CATALOG = ["/etc", "/nonexistent", "/root", "~", "../../..", "/etc/passwd", "someone/private-model",
+                       "Qwen/Qwen2-VL-7B-Instruct", "my-org/Qwen2.5-VL-7B-Instruct-AWQ"]
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[RunningUi]:
+    """The app in public mode (no engine: planning needs none)."""
+    running = start_ui(tmp_path_factory.mktemp("public-models"), examples_dir, public=True)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def visitor(public: RunningUi) -> Client:
+    """An anonymous gradio_client of the public app."""
+    return Client(public.url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def preview(public: RunningUi) -> Callable[..., tuple]:
+    """The server tab's live plan handler (engine, model, hardware, checked GPUs, GPU count, context length)."""
+    handlers = [block.fn for block in public.demo.fns.values() if getattr(block.fn, "__name__", "") == "preview"]
+    assert handlers
+    return handlers[0]
+
+
+def plan_refusal(visitor: Client, model: str) -> str:
+    """The error /plan answers for model."""
+    with pytest.raises(AppError) as refusal:
+        visitor.predict(model, "auto", "", "sglang", 0, api_name="/plan")
+    return str(refusal.value)
+
+
+def test_an_existing_and_a_missing_folder_get_the_same_refusal(visitor: Client) -> None:
+    assert plan_refusal(visitor, "/etc") == plan_refusal(visitor, "/nonexistent") == PUBLIC_MODEL_REFUSAL
+
+
+@pytest.mark.parametrize("model", OUTSIDE_THE_CATALOG)
+def test_public_plan_refuses_models_outside_the_catalog(visitor: Client, model: str) -> None:
+    assert plan_refusal(visitor, model) == PUBLIC_MODEL_REFUSAL
+
+
+@pytest.mark.parametrize("model", ["/etc", "/nonexistent", "someone/private-model"])
+def test_the_server_tabs_live_plan_gives_the_same_refusal(preview: Callable[..., tuple], model: str) -> None:
+    markdown, _command = preview("sglang", model, "auto", [], 0, 0)
+    assert markdown == f"### ⚠ {PUBLIC_MODEL_REFUSAL}"
+
+
+@pytest.mark.parametrize("model", ["7B", " 3b ", "Qwen/Qwen2.5-VL-7B-Instruct", "qwen/qwen2.5-vl-32b-instruct"])
+def test_public_plan_still_plans_the_catalog_models(visitor: Client, model: str) -> None:
+    text, fits = visitor.predict(model, "auto", "", "sglang", 0, api_name="/plan")
+    assert fits is True and "-m sglang.launch_server" in text
+
+
+def test_the_operators_own_model_folder_still_plans_in_public_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "my-qwen"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(qwen_config()), encoding="utf-8")
+    settings = UiSettings(public=True, work_dir=tmp_path / "work", default_request=PlanRequest(model=str(folder)))
+    context = AppContext.create(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, TWO_H100)
+    plan = context.plan(settings.default_request)
+    assert plan.fits and str(folder) in plan.shell_line()
+    with pytest.raises(ModelError, match="public demo plans only"):
+        context.plan(replace(settings.default_request, model=str(tmp_path)))
+    private = replace(context, settings=replace(settings, public=False))
+    with pytest.raises(ModelError, match="no config.json in this folder"):
+        private.plan(replace(settings.default_request, model=str(tmp_path)))
