@@ -14,7 +14,7 @@ from pathlib import Path
 
 from backend.hardware import CATALOG as GPU_CATALOG
 from backend.images import APP_MAX_PIXELS
-from backend.malloc_arenas import cap_malloc_arenas
+from backend.malloc_tuning import HeapTrimmer, cap_malloc_arenas
 from backend.plan_text import render_plan
 from backend.plans import ENGINES, ROUTERS, PlanInputError, PlanRequest, make_plan
 
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_ui(args: argparse.Namespace) -> int:
     """Serve the web UI until interrupted (the engine it launched is stopped on exit)."""
     cap_malloc_arenas()  # before gradio starts its worker threads
+    HeapTrimmer().start()
     from ui.hosting import HostingOptions, serve  # gradio loads only when the UI starts
 
     options = HostingOptions(

@@ -6,7 +6,7 @@ same launch / status / chat paths as with SGLang. Two H100s are "detected" so au
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -62,8 +62,9 @@ def launch_chromium(driver):
 
 
 def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_size: str | None = None,
-             **standin_options: object) -> RunningUi:
-    """Serve the UI on a free port; plans it launches run the stand-in with standin_options."""
+             settings_changes: dict[str, object] | None = None, **standin_options: object) -> RunningUi:
+    """Serve the UI on a free port; plans it launches run the stand-in with standin_options; settings_changes
+    override UiSettings fields."""
     standin_options.setdefault("load_seconds", 1.0)
     standin_options.setdefault("tpot_ms", 20)
     settings = UiSettings(
@@ -71,6 +72,7 @@ def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_s
         examples_dir=examples_dir, default_request=PlanRequest(model="7B", hardware="auto"),
         plan_transform=partial(standin_plan, **standin_options),
     )
+    settings = replace(settings, **(settings_changes or {}))
     context = AppContext.create(Supervisor(root / "runs", TEST_SETTINGS), settings, TWO_H100)
     demo = queued(build_demo(context), context)
     port = pick_free_port()

@@ -19,6 +19,10 @@ from ui.state import AppContext, UiSettings
 from ui.status_view import ATTACH_HELP
 
 PUBLIC_MAX_FILE_SIZE = "50mb"  # app.py --help says so too
+# Browser and API sessions whose state Gradio keeps in memory, least recently used dropped first (Gradio's default
+# is 10,000). Each costs ~200 KB of Gradio's own copy of the page config plus its conversation, so this bounds the
+# app's memory under a public demo's stream of one-off API clients while no active visitor loses a conversation.
+STATE_SESSION_CAPACITY = 1000
 
 
 @dataclass(frozen=True)
@@ -76,5 +80,6 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
         start_engine(context, options, request)
         demo = queued(build_demo(context), context)
         demo.launch(server_name=options.server_name, server_port=options.server_port, max_file_size=max_file_size,
-                    show_error=True, css=CSS, footer_links=["api", "gradio"])
+                    show_error=True, css=CSS, footer_links=["api", "gradio"],
+                    state_session_capacity=STATE_SESSION_CAPACITY)
     return 0

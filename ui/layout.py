@@ -23,7 +23,8 @@ CSS = """
 
 def build_demo(context: AppContext) -> gr.Blocks:
     """The app for this context (not launched)."""
-    with gr.Blocks(title=TITLE) as demo:
+    cache = (context.settings.cache_check_every_s, context.settings.cache_max_age_s)
+    with gr.Blocks(title=TITLE, delete_cache=cache) as demo:
         register_api(context)  # first, so the named endpoints get their names
         with gr.Row(equal_height=True):
             gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL served by SGLang; boxes and "

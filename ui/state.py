@@ -72,6 +72,10 @@ class UiSettings:
     work_dir: Path | None = None  # overlays and exports (None: a fresh temporary folder)
     examples_dir: Path | None = None  # generated example media (None: the backend's cache folder)
     image_max_pixels: int = APP_MAX_PIXELS  # per image sent to the model (the server's ceiling is 12,845,056)
+    # Uploads and files the app returned are deleted from Gradio's cache once this old, checked this often
+    # (Gradio's delete_cache); examples are kept. A public demo's disk would otherwise fill with strangers' files.
+    cache_max_age_s: int = 24 * 3600
+    cache_check_every_s: int = 3600
     default_request: PlanRequest = field(default_factory=PlanRequest)
     # Rewrites every plan before it is launched (tests swap SGLang for the stand-in engine).
     plan_transform: Callable[[LaunchPlan], LaunchPlan] | None = None
