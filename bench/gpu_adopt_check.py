@@ -11,7 +11,6 @@ reach the new app's log tail and the log file, and /stop leaves no GPU process. 
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import signal
 import subprocess
@@ -23,17 +22,13 @@ from pathlib import Path
 import psutil
 
 from bench.gpu_supervisor_check import emit, nvidia_smi
-from bench.soak_target import REPO_ROOT, free_port, wait_engine_ready, wait_http
+from bench.soak_target import free_port, spawn_app, wait_engine_ready, wait_http
 
 
 def start_app(app_args: str, port: int, scratch: Path, name: str) -> subprocess.Popen[bytes]:
-    """app.py with app_args on port, its runs folder and temp files in scratch, its output in scratch/name.log."""
-    env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    """app.py with app_args on port, sharing scratch (runs folder, temp files) with the other run."""
     (scratch / "tmp").mkdir(exist_ok=True)
-    log = (scratch / f"{name}.log").open("wb")
-    return subprocess.Popen([sys.executable, "app.py", *shlex.split(app_args), "--server-port", str(port),
-                             "--runs-dir", str(scratch / "runs")], cwd=REPO_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    return spawn_app(shlex.split(app_args), port, scratch, log_name=name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -149,14 +149,9 @@ def start_with_standin(tpot_ms: float) -> SoakTarget:
                         processes=[engine], scratch=scratch)
     try:
         wait_http(f"http://127.0.0.1:{engine_port}/health", 60, engine)
-        env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "GRADIO_TEMP_DIR": str(scratch / "gradio"),
-               "QWEN_STUDIO_CACHE": str(scratch / "cache"), "PUBLIC_DEMO": "", "AUTO_LAUNCH": "", "MAX_FILE_SIZE": "",
-               "GRADIO_ANALYTICS_ENABLED": "False"}
-        log = (scratch / "app.log").open("wb")
-        app = subprocess.Popen(
-            [sys.executable, "app.py", "--endpoint", f"http://127.0.0.1:{engine_port}", "--api-key", key,
-             "--served-model-name", STANDIN_MODEL, "--server-port", str(app_port), "--runs-dir", str(scratch / "runs")],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        app = spawn_app(["--endpoint", f"http://127.0.0.1:{engine_port}", "--api-key", key, "--served-model-name",
+                         STANDIN_MODEL], app_port, scratch,
+                        extra_env={"PUBLIC_DEMO": "", "AUTO_LAUNCH": "", "MAX_FILE_SIZE": ""})
         target.processes.insert(0, app)
         target.app_pid = app.pid
         wait_http(target.url, 120, app)
@@ -172,12 +167,7 @@ def start_app(app_args: str, timeout_s: float = 900.0) -> SoakTarget:
     scratch = Path(tempfile.mkdtemp(prefix="qwen-vl-soak-"))
     (scratch / "tmp").mkdir()
     app_port = free_port()
-    env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "GRADIO_TEMP_DIR": str(scratch / "gradio"),
-           "QWEN_STUDIO_CACHE": str(scratch / "cache"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = (scratch / "app.log").open("wb")
-    app = subprocess.Popen([sys.executable, "app.py", *shlex.split(app_args), "--server-port", str(app_port),
-                            "--runs-dir", str(scratch / "runs")], cwd=REPO_ROOT, env=env, stdout=log,
-                           stderr=subprocess.STDOUT)
+    app = spawn_app(shlex.split(app_args), app_port, scratch)
     target = SoakTarget(f"http://127.0.0.1:{app_port}/", app.pid, (scratch / "gradio", scratch / "tmp"),
                         processes=[app], scratch=scratch)
     try:
@@ -187,6 +177,18 @@ def start_app(app_args: str, timeout_s: float = 900.0) -> SoakTarget:
         target.close()
         raise
     return target
+
+
+def spawn_app(app_args: list[str], port: int, scratch: Path, log_name: str = "app",
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`python app.py APP_ARGS` on port, its runs folder, caches and temp files in scratch (scratch/tmp must exist),
+    its output in scratch/LOG_NAME.log."""
+    env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "GRADIO_TEMP_DIR": str(scratch / "gradio"),
+           "QWEN_STUDIO_CACHE": str(scratch / "cache"), "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
+    with (scratch / f"{log_name}.log").open("wb") as log:  # the child keeps its own descriptor
+        return subprocess.Popen([sys.executable, "app.py", *app_args, "--server-port", str(port),
+                                 "--runs-dir", str(scratch / "runs")], cwd=REPO_ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def wait_engine_ready(url: str, deadline: float, app: subprocess.Popen[bytes]) -> None:
