@@ -10,10 +10,11 @@ setup-dev:
 	$(PY) -m pip install -q -r requirements-dev.txt
 
 # Playwright drives Debian's Chromium (it cannot download its own browser here); the Droid fallback font
-# draws CJK labels on grounding overlays.
+# draws CJK labels on grounding overlays; ffmpeg's ffprobe is what the audio-track checks ask.
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && test -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; } \
-	  || { apt-get update -q && apt-get install -y -q chromium fonts-droid-fallback; }
+	@{ command -v chromium >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 \
+	  && test -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; } \
+	  || { apt-get update -q && apt-get install -y -q chromium fonts-droid-fallback ffmpeg; }
 
 run: setup
 	$(PY) app.py $(ARGS)

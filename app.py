@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 from backend.hardware import CATALOG as GPU_CATALOG
-from backend.images import APP_MAX_PIXELS
-from backend.malloc_tuning import HeapTrimmer, cap_malloc_arenas
-from backend.plan_text import render_plan
-from backend.plans import ENGINES, ROUTERS, PlanInputError, PlanRequest, make_plan
+from backend.host import HeapTrimmer, cap_malloc_arenas
+from backend.media.images import APP_MAX_PIXELS
+from backend.plans.errors import PlanInputError
+from backend.plans.planner import ENGINES, ROUTERS, PlanRequest, make_plan
+from backend.plans.render import render_plan
 
 EXIT_OK = 0
 EXIT_BAD_ARGS = 2
@@ -127,10 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     if not plan.fits:
         print(f"{parser.prog}: cannot fit: {plan.refusal}", file=sys.stderr)
         return EXIT_CANNOT_FIT
-    if args.dry_run:
-        if not args.json:
-            print(render_plan(plan))
-        return EXIT_OK
+    if not args.json:
+        print(render_plan(plan))
     return EXIT_OK
 
 
@@ -150,4 +149,8 @@ def run_ui(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `app.py --dry-run ... | head` stopped reading: end quietly, as `cat` would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush does not fail again
+        sys.exit(EXIT_OK)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from backend.families import DEFAULT_FAMILY
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
 
@@ -16,7 +17,7 @@ class Endpoint:
     base_url: str  # "http://127.0.0.1:30000", no /v1
     api_key: str
     model: str  # the served model name to put in requests
-    family: str = "qwen2.5-vl"  # "qwen2.5-vl" | "qwen2-vl" | "qwen3-vl"
+    family: str = DEFAULT_FAMILY.name  # a backend.families name: how it writes coordinates, how images are cut
     local: bool = True  # the engine runs on this host and may read local files
 
     @property
@@ -24,17 +25,15 @@ class Endpoint:
         """The base URL the openai SDK wants (with /v1)."""
         return self.base_url.rstrip("/") + "/v1"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers every request to this server carries (its API key)."""
+        return bearer_headers(self.api_key)
 
-def family_for_model(model: str) -> str:
-    """Guess the Qwen-VL family from a model id or path (Qwen2.5-VL when nothing says otherwise)."""
-    name = model.lower().replace("_", "-")
-    if re.search(r"qwen3-?vl|qwen3\.\d-?vl", name):
-        return "qwen3-vl"
-    if re.search(r"qwen2\.5-?vl|qwen2-5-?vl", name):
-        return "qwen2.5-vl"
-    if re.search(r"qwen2-?vl", name):
-        return "qwen2-vl"
-    return "qwen2.5-vl"
+
+def bearer_headers(api_key: str) -> dict[str, str]:
+    """The Authorization header for an API key (none without a key)."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
 def strip_api_suffix(url: str) -> str:

@@ -9,10 +9,12 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backend.plans.errors import PlanInputError
+
 MIB = 1024 * 1024
 
 
-class HardwareError(ValueError):
+class HardwareError(PlanInputError):
     """A hardware name or GPU selection that cannot be used (user-facing message)."""
 
 

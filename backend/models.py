@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from backend.families import QWEN25_VL, family_for_model_type
+from backend.plans.errors import PlanInputError
 
-class ModelError(ValueError):
+
+class ModelError(PlanInputError):
     """The model name cannot be resolved to an architecture (user-facing message)."""
 
 
@@ -106,7 +109,7 @@ class ModelSpec:
 def _qwen25vl(size: str, layers: int, hidden: int, intermediate: int, vocab: int, heads: int, kv_heads: int,
               tied: bool, vision_intermediate: int) -> ModelSpec:
     return ModelSpec(
-        hf_id=f"Qwen/Qwen2.5-VL-{size}-Instruct", family="qwen2.5-vl", layers=layers, hidden=hidden,
+        hf_id=f"Qwen/Qwen2.5-VL-{size}-Instruct", family=QWEN25_VL.name, layers=layers, hidden=hidden,
         intermediate=intermediate, vocab=vocab, heads=heads, kv_heads=kv_heads, head_dim=hidden // heads,
         tied_embeddings=tied, max_context=128000,
         vision=VisionTower(depth=32, hidden=1280, heads=16, intermediate=vision_intermediate, out_hidden=hidden),
@@ -120,7 +123,6 @@ CATALOG: dict[str, ModelSpec] = {
     "72B": _qwen25vl("72B", 80, 8192, 29568, 152064, 64, 8, False, 3456),
 }
 
-_FAMILIES = {"qwen2_5_vl": "qwen2.5-vl", "qwen2_vl": "qwen2-vl", "qwen3_vl": "qwen3-vl"}
 _SIZE_IN_NAME = re.compile(r"qwen2\.5-vl-(3|7|32|72)b", re.IGNORECASE)
 # Hugging Face's repo id rule: [namespace/]name of letters, digits, '-', '_', '.', starting with a letter or digit.
 _HF_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?", re.ASCII)
@@ -152,7 +154,7 @@ def spec_from_config(config: dict, name: str) -> ModelSpec:
         )
         dtype = str(text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16")
         return ModelSpec(
-            hf_id=name, family=_FAMILIES.get(config.get("model_type", ""), config.get("model_type", "unknown")),
+            hf_id=name, family=family_for_model_type(str(config.get("model_type", "unknown"))),
             layers=int(text["num_hidden_layers"]), hidden=hidden, intermediate=int(text["intermediate_size"]),
             vocab=int(text["vocab_size"]), heads=heads, kv_heads=int(text.get("num_key_value_heads", heads)),
             head_dim=int(text.get("head_dim") or hidden // heads),

@@ -7,7 +7,7 @@ P1 text TTFT/TPOT (ChatSession vs openai client; Gradio API with --app-url), P2 
 (output tok/s), P3 a 12 MP photo (client-side resize vs the raw file), P4 a follow-up turn on the same image,
 P5 launch-to-ready (Supervisor vs a bare launch of the same command) and the first two requests after ready,
 P6 video preparation of a 1080p clip on one core. Prints a markdown table and writes JSON.
---standin runs everything against the CPU stand-in engine (tests.standin) for the CI smoke test.
+--standin runs everything against the CPU stand-in engine (standin) for the CI smoke test.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from backend.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
-from backend.plans import LaunchPlan, PlanRequest, make_plan
-from backend.supervisor import Supervisor
+from backend.engine.supervisor import Supervisor
+from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
+from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from bench import gradio_path, launch
 from bench.media import PhotoMaker, make_clip
 from bench.scenarios import Target, follow_up, photo_ttft, text_relay
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=None, help="engine port (default: a free one)")
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON results file")
     parser.add_argument("--quick", action="store_true", help="few repeats, 4 sessions, a 6 s clip (CI smoke)")
-    parser.add_argument("--standin", action="store_true", help="use the CPU stand-in engine (tests.standin)")
+    parser.add_argument("--standin", action="store_true", help="use the CPU stand-in engine (standin)")
     parser.add_argument("--base-url", default=None, help="measure a running engine instead (P5 is skipped)")
     parser.add_argument("--api-key", default="", help="with --base-url")
     parser.add_argument("--app-url", default=None, help="a running app attached to the same engine (P1 via Gradio)")
@@ -79,7 +79,7 @@ def make_bench_plan(args: argparse.Namespace) -> LaunchPlan:
     if not plan.fits:
         raise SystemExit(f"bench: the plan does not fit: {plan.refusal}")
     if args.standin:
-        from tests.standin import standin_plan
+        from standin import standin_plan
 
         plan = standin_plan(plan, load_seconds=1.0, tpot_ms=2 if args.quick else 5)
     return plan
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_header(args: argparse.Namespace, plan: LaunchPlan | None, endpoint) -> dict:
     """What was measured, for the table's header and the JSON."""
-    engine = "stand-in engine (tests.standin), not SGLang" if args.standin else launch.engine_version(endpoint)
+    engine = "stand-in engine (standin), not SGLang" if args.standin else launch.engine_version(endpoint)
     return {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "device": launch.gpu_names() if not args.standin else f"CPU only ({launch.gpu_names()})",

@@ -1,4 +1,4 @@
-"""The two ways a request reaches the engine, timed the same way: the app's chat path (backend.chat.ChatSession,
+"""The two ways a request reaches the engine, timed the same way: the app's chat path (backend.chat.session.ChatSession,
 what the UI calls) and the openai client talking to the engine directly."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import httpx
 import openai
 
-from backend.chat import ChatSession, SamplingParams
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT
+from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
-from backend.images import PreparedImage
-from backend.messages import DEFAULT_SYSTEM_PROMPT
-from backend.video import PreparedVideo
+from backend.media.images import PreparedImage
+from backend.media.video import PreparedVideo
 
 
 class BenchError(RuntimeError):

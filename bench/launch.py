@@ -14,13 +14,13 @@ from pathlib import Path
 import httpx
 
 from backend.endpoint import Endpoint
-from backend.engine_http import probe
-from backend.gpu_memory import wait_gpu_released
-from backend.images import PreparedImage
-from backend.plans import LaunchPlan
-from backend.process_tree import terminate_tree
-from backend.server_status import Phase
-from backend.supervisor import Supervisor
+from backend.engine.gpu_release import wait_gpu_released
+from backend.engine.probes import probe
+from backend.engine.process_tree import terminate_tree
+from backend.engine.status import Phase
+from backend.engine.supervisor import Supervisor
+from backend.media.images import PreparedImage
+from backend.plans.planner import LaunchPlan
 from bench.clients import (
     BenchError,
     Sampling,
@@ -70,10 +70,9 @@ def gpu_names() -> str:
 def engine_version(endpoint: Endpoint | None) -> str:
     """The serving engine's version from its /server_info (older SGLang: /get_server_info)."""
     if endpoint is not None:
-        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
         for path in ("/server_info", "/get_server_info"):
             try:
-                response = httpx.get(endpoint.base_url + path, headers=headers, timeout=10.0)
+                response = httpx.get(endpoint.base_url + path, headers=endpoint.headers, timeout=10.0)
                 if response.status_code == 200 and response.json().get("version"):
                     return f"sglang {response.json()['version']} (reported by the server)"
             except (httpx.HTTPError, ValueError, AttributeError):

@@ -15,7 +15,7 @@ from pathlib import Path
 import openai
 
 from backend.endpoint import Endpoint
-from backend.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
+from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from bench.clients import (
     Sampling,
     TimedAnswer,

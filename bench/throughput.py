@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from backend.chat import ChatSession
-from backend.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
+from backend.chat.session import ChatSession
+from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from bench.clients import Sampling, TimedAnswer, app_answer, app_session, direct_answer, direct_messages, user_message
 from bench.media import PhotoMaker
 from bench.scenarios import Target, nonce

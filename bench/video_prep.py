@@ -1,4 +1,4 @@
-"""P6: how long backend.video takes to sample and re-encode a clip on one CPU core.
+"""P6: how long backend.media.video takes to sample and re-encode a clip on one CPU core.
 
 The parent calls time_video_prep(); it runs `python -m bench.video_prep CLIP --repeats N --core C` so only
 that child is pinned (os.sched_setaffinity before OpenCV loads), and reads one JSON line back.
@@ -37,7 +37,7 @@ def time_video_prep(clip: Path, repeats: int, core: int | None = None, timeout_s
 
 def measure(clip: Path, repeats: int) -> dict:
     """Time prepare_video with and without the re-encoded clip (run pinned, in the child)."""
-    from backend.video import prepare_video  # imported after pinning, so OpenCV sizes its pool to one core
+    from backend.media.video import prepare_video  # imported after pinning, so OpenCV sizes its pool to one core
 
     encode_s, plan_only_s = [], []
     video = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from backend.endpoint import Endpoint
-from backend.plans import LaunchPlan, PlanRequest, make_plan
-from backend.supervisor import Supervisor, SupervisorSettings
-from tests.standin import standin_plan
+from backend.engine.settings import SupervisorSettings
+from backend.engine.supervisor import Supervisor
+from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
+from backend.plans.ports import free_port as pick_free_port
+from standin import standin_plan
 
 # Fast settings for CPU tests: short grace, quick polling, no long GPU wait.
 TEST_SETTINGS = SupervisorSettings(
@@ -39,13 +40,6 @@ class StandinServer:
     supervisor: Supervisor
     plan: LaunchPlan
     endpoint: Endpoint
-
-
-def pick_free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sglang_plan(port: int, model: str = "7B") -> LaunchPlan:

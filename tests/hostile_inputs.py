@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from backend.images import APP_MAX_PIXELS, smart_resize
+from backend.media.images import APP_MAX_PIXELS, smart_resize
 from tests.test_video import audio_only_mp4
 
 HOSTILE_CONTEXT_LENGTH = 4096  # the stand-in's context in these tests: long prompts fail quickly

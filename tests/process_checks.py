@@ -39,7 +39,7 @@ def standin_pids() -> set[int]:
     found = set()
     for proc in psutil.Process().children():
         try:
-            if not gone(proc.pid) and "tests.standin" in " ".join(proc.cmdline()):
+            if not gone(proc.pid) and "-m standin" in " ".join(proc.cmdline()):
                 found.add(proc.pid)
         except psutil.NoSuchProcess:
             continue

@@ -9,10 +9,10 @@ import json
 import sys
 import threading
 
-from backend.app_exit import install_exit_handlers
-from backend.supervisor import Supervisor
+from backend.engine.exit_handlers import install_exit_handlers
+from backend.engine.supervisor import Supervisor
+from standin import standin_plan
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, sglang_plan
-from tests.standin import standin_plan
 
 
 def main() -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import openai
 
-from backend.engine_records import read_record
-from backend.process_tree import terminate_tree
-from backend.server_status import Mode
-from backend.supervisor import Supervisor
+from backend.engine.process_tree import terminate_tree
+from backend.engine.records import read_record
+from backend.engine.status import Mode
+from backend.engine.supervisor import Supervisor
+from standin import REPO_ROOT, standin_plan
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port, sglang_plan
 from tests.process_checks import gone, standin_pids, wait_gone
-from tests.standin import REPO_ROOT, standin_plan
 from tests.ui_harness import wait_until
 
 

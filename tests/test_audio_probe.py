@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backend.images import MediaError
-from backend.video import prepare_video
-from backend.video_probe import no_video_stream_reason
+from backend.media.images import MediaError
+from backend.media.video import prepare_video
+from backend.media.video_probe import no_video_stream_reason
 
 FFMPEG = shutil.which("ffmpeg")
 AUDIO_ONLY = "looks like audio only"

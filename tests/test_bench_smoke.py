@@ -95,7 +95,7 @@ def test_header_names_device_engine_model_and_flags(bench_run: BenchRun) -> None
     assert "stand-in" in header["engine"]
     assert header["device"].startswith("CPU only")
     assert "Qwen2.5-VL-7B-Instruct" in header["model"]
-    assert "-m tests.standin" in header["flags"] and "--api-key ***" in header["flags"]
+    assert "-m standin" in header["flags"] and "--api-key ***" in header["flags"]
     for name in ("device", "engine", "model", "flags"):
         assert f"- **{name}**: {header[name]}" in bench_run.stdout
 
@@ -107,7 +107,7 @@ def test_gradio_part_is_skipped_with_a_reason(bench_run: BenchRun) -> None:
 
 
 def test_bench_modules_do_not_import_gradio() -> None:
-    code = ("import sys, bench.__main__, bench.gpu_media_check, bench.video_prep; "
+    code = ("import sys, bench.__main__, bench.gpu.media_check, bench.video_prep; "
             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('gradio', 'gradio_client')))")
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
                                timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})

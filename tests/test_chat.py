@@ -14,14 +14,15 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from backend.chat import ChatSession, SamplingParams, StreamUpdate
+from backend.chat.conversation import TurnStatus
+from backend.chat.session import ChatSession, SamplingParams, StreamUpdate
 from backend.endpoint import Endpoint
-from backend.images import ImagePreparer, PreparedImage, prepare_image
-from backend.messages import MediaPolicy, TurnStatus
-from backend.plans import PlanRequest, make_plan
-from backend.video import prepare_video
+from backend.media.images import ImagePreparer, PreparedImage, prepare_image
+from backend.media.uploads import MediaPolicy
+from backend.media.video import prepare_video
+from backend.plans.planner import PlanRequest, make_plan
+from standin import standin_plan
 from tests.conftest import READY_TIMEOUT_S, pick_free_port
-from tests.standin import standin_plan
 
 
 def image(width: int, height: int, color=(200, 30, 30)) -> PreparedImage:

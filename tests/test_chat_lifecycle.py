@@ -7,9 +7,9 @@ import gc
 import socket
 import threading
 
-from backend.chat import ChatSession, SamplingParams
+from backend.chat.conversation import TurnStatus
+from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
-from backend.messages import TurnStatus
 from tests.test_chat import RecordingClient, stats, wait_for
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.engine_log import PhaseTracker, classify_failure, parse_phase_line
-from backend.engine_output import LogFollower
-from backend.engine_records import without_secrets
-from backend.ports import argv_with_port
-from backend.server_status import Phase
+from backend.engine.log_file import LogFollower
+from backend.engine.log_patterns import PhaseTracker, classify_failure, parse_phase_line
+from backend.engine.records import without_secrets
+from backend.engine.status import Phase
+from backend.plans.commands import argv_with_port
 
 # Lines as sglang 0.5.16 / 0.5.23 print them (logger prefix "[time TP0] "), tqdm bars without their "\r".
 SGLANG_START = [

@@ -1,4 +1,4 @@
-"""The engine's load from /metrics (backend.engine_metrics): SGLang's gauge text, and the stand-in's live endpoint."""
+"""The engine's load from /metrics (backend.engine.load): SGLang's gauge text, and the stand-in's live endpoint."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from backend.chat import ChatSession, SamplingParams
-from backend.engine_metrics import parse_engine_metrics, read_engine_load
+from backend.chat.session import ChatSession, SamplingParams
+from backend.engine.load import parse_engine_metrics, read_engine_load
 from tests.conftest import pick_free_port
 
 # What SGLang prints for two data-parallel ranks (one series per rank; labels as its scheduler collector sets them).

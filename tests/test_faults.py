@@ -20,8 +20,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 import httpx
@@ -29,15 +27,16 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from backend.messages import DEFAULT_SYSTEM_PROMPT, TurnStatus
-from backend.server_status import Mode, Phase
-from backend.supervisor import Supervisor
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, TurnStatus
+from backend.engine.status import Mode, Phase
+from backend.engine.supervisor import Supervisor
+from standin import REPO_ROOT
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port
 from tests.process_checks import gone, standin_pids, wait_gone
-from tests.standin import REPO_ROOT, standin_plan
 from tests.ui_harness import RunningUi, launch_chromium, start_ui, wait_until
+from ui.context import AppContext, UiSettings
 from ui.layout import build_demo
-from ui.state import AppContext, BrowserSession, UiSettings
+from ui.session import BrowserSession
 
 LONG_ANSWER_TOKENS = 2000  # at 10 ms a token the stand-in streams for 20 s: long enough to break in
 SCRIPT = [{"match": "hello", "answer": "Hello back."}]
@@ -126,13 +125,13 @@ def test_failed_start_through_the_api_is_reported_and_leaves_no_engine(ui: Runni
                                                                        kind: str) -> None:
     ui.context.stop()
     before = standin_pids()
-    good = ui.context.settings
-    ui.context.settings = replace(good, plan_transform=partial(standin_plan, load_seconds=0.3, fail_at_start=failure))
+    good = ui.context.supervisor.options
+    ui.context.supervisor.options = {"load_seconds": 0.3, "fail_at_start": failure}
     try:
         client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
         status = wait_until(lambda: (s := client.predict(api_name="/status"))["phase"] == "failed" and s, 30)
     finally:
-        ui.context.settings = good
+        ui.context.supervisor.options = good
     assert status, client.predict(api_name="/status")
     assert status["cause"]["kind"] == kind and status["last_error"] == status["cause"]["summary"]
     assert wait_until(lambda: standin_pids() == before, 10), "the failed engine left a process behind"
@@ -226,7 +225,7 @@ def test_endpoint_unreachable_then_back_keeps_the_conversation(tmp_path: Path, e
     context = AppContext.create(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, ())
     context.supervisor.attach(f"http://127.0.0.1:{port}/v1", key, "Qwen/Qwen2.5-VL-7B-Instruct")
     respond, session = respond_of(build_demo(context)), BrowserSession(context)
-    argv = [sys.executable, "-m", "tests.standin", "--port", str(port), "--api-key", key, "--load-seconds", "0.2",
+    argv = [sys.executable, "-m", "standin", "--port", str(port), "--api-key", key, "--load-seconds", "0.2",
             "--tpot-ms", "1", "--script", str(script_file)]
     engine = None
     try:

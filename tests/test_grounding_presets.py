@@ -9,8 +9,8 @@ import cv2
 import pytest
 from PIL import Image
 
+from backend.examples import default_cache_dir, ensure_examples
 from backend.grounding import ground
-from backend.grounding.examples import default_cache_dir, ensure_examples
 from backend.grounding.moments import parse_moments
 from backend.grounding.presets import PRESETS, UnknownPresetError, get_preset, presets_for
 from tests.ui_harness import launch_chromium

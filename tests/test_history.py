@@ -1,4 +1,4 @@
-"""OpenAI-style history -> Conversation (backend.messages.conversation_from_openai): roles, text, embedded images,
+"""OpenAI-style history -> Conversation (backend.chat.conversation.conversation_from_openai): roles, text, embedded images,
 and links refused without being fetched."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from backend.images import ImagePreparer, PreparedImage
-from backend.messages import HistoryError, MediaPolicy, TurnStatus, build_request, conversation_from_openai
+from backend.chat.conversation import HistoryError, TurnStatus, build_request, conversation_from_openai
+from backend.media.images import ImagePreparer, PreparedImage
+from backend.media.uploads import MediaPolicy
 
 PREPARE = ImagePreparer().prepare
 

@@ -17,9 +17,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from backend.messages import DEFAULT_SYSTEM_PROMPT, Turn, TurnStatus
-from backend.plans import PlanRequest, make_plan
-from backend.supervisor import Supervisor
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn, TurnStatus
+from backend.engine.supervisor import Supervisor
+from backend.plans.planner import PlanRequest, make_plan
+from standin import standin_plan
 from tests.conftest import READY_TIMEOUT_S
 from tests.hostile_inputs import (
     ANSWER_CASES,
@@ -40,9 +41,8 @@ from tests.hostile_inputs import (
     case_count,
     qwen_config,
 )
-from tests.standin import standin_plan
 from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
-from ui.state import BrowserSession
+from ui.session import BrowserSession
 
 MAX_TOKENS = 200  # room for every scripted answer (the stand-in streams one word or sign per token)
 

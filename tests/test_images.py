@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.images import (
+from backend.media.images import (
     ImageLimits,
     ImagePreparer,
     MediaError,

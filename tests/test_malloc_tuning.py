@@ -18,11 +18,11 @@ def run_python(code: str, **env: str) -> str:
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
 def test_arenas_are_capped_on_glibc():
-    assert run_python("from backend.malloc_tuning import cap_malloc_arenas; print(cap_malloc_arenas())") == "True"
+    assert run_python("from backend.host import cap_malloc_arenas; print(cap_malloc_arenas())") == "True"
 
 
 def test_an_operators_malloc_arena_max_is_left_alone():
-    code = "from backend.malloc_tuning import cap_malloc_arenas; print(cap_malloc_arenas())"
+    code = "from backend.host import cap_malloc_arenas; print(cap_malloc_arenas())"
     assert run_python(code, MALLOC_ARENA_MAX="4") == "False"
 
 
@@ -36,7 +36,7 @@ def test_threads_share_the_capped_arenas():
 def count_arenas(cap: bool) -> int:
     code = f"""
 import ctypes, threading
-from backend.malloc_tuning import cap_malloc_arenas
+from backend.host import cap_malloc_arenas
 if {cap}:
     cap_malloc_arenas(2)
 barrier = threading.Barrier(16)
@@ -62,7 +62,7 @@ def test_the_trimmer_hands_freed_heap_pages_back_to_the_kernel():
     # freed half (~100 MB) resident until trimmed.
     code = """
 import psutil, time
-from backend.malloc_tuning import HeapTrimmer
+from backend.host import HeapTrimmer
 blocks = [bytearray(b"x" * 100_000) for _ in range(2000)]
 del blocks[::2]
 before = psutil.Process().memory_info().rss

@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
-from backend.engine_args import EngineArgsError, parse_engine_args
 from backend.hardware import DetectedGpu, HardwareError, find_gpu
-from backend.plan_commands import pick_port, port_is_free
-from backend.plans import PlanRequest, make_plan
+from backend.plans.engine_args import EngineArgsError, parse_engine_args
+from backend.plans.planner import PlanRequest, make_plan
+from backend.plans.ports import pick_port, port_is_free
 from tests.test_models import QWEN25_VL_7B_CONFIG
 
 

@@ -1,11 +1,11 @@
-"""The plan as text (backend.plan_text): what --dry-run prints and /plan answers."""
+"""The plan as text (backend.plans.render): what --dry-run prints and /plan answers."""
 
 from __future__ import annotations
 
 import shlex
 
-from backend.plan_text import render_plan
-from backend.plans import PlanRequest, make_plan
+from backend.plans.planner import PlanRequest, make_plan
+from backend.plans.render import render_plan
 
 
 def test_text_starts_with_the_exact_command_then_its_environment():

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from backend.hardware import CATALOG as GPUS
-from backend.memory import RUNTIME_OVERHEAD_BYTES
 from backend.models import CATALOG as MODELS
-from backend.plans import LaunchPlan, PlanRequest, make_plan
+from backend.plans.gpu_budget import RUNTIME_OVERHEAD_BYTES
+from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 
 COUNTS = (1, 2, 4, 8)
 ENGINES = ("sglang", "vllm")

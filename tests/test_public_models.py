@@ -12,13 +12,13 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from backend.engine.supervisor import Supervisor
 from backend.models import ModelError
-from backend.plans import PlanRequest
-from backend.supervisor import Supervisor
+from backend.plans.planner import PlanRequest
 from tests.conftest import TEST_SETTINGS
 from tests.hostile_inputs import qwen_config
 from tests.ui_harness import TWO_H100, RunningUi, start_ui
-from ui.state import PUBLIC_MODEL_REFUSAL, AppContext, UiSettings
+from ui.context import PUBLIC_MODEL_REFUSAL, AppContext, UiSettings
 
 OUTSIDE_THE_CATALOG = ["/etc", "/nonexistent", "/root", "~", "../../..", "/etc/passwd", "someone/private-model",
                        "Qwen/Qwen2-VL-7B-Instruct", "my-org/Qwen2.5-VL-7B-Instruct-AWQ"]

@@ -24,8 +24,8 @@ from PIL import Image
 
 from app import build_parser
 from backend.endpoint import Endpoint
-from backend.plans import PlanRequest, make_plan
-from backend.supervisor import Supervisor
+from backend.engine.supervisor import Supervisor
+from backend.plans.planner import PlanRequest, make_plan
 from tests.conftest import READY_TIMEOUT_S, PlanFactory, pick_free_port
 from tests.ui_harness import ADMIN_TOKEN, RunningUi, launch_chromium, start_ui, wait_until
 
@@ -229,10 +229,10 @@ def test_a_message_over_the_image_limit_is_refused_before_its_images_are_decoded
     for index in range(12):
         paths.append(tmp_path / f"picture{index}.png")
         Image.new("RGB", (80 + index, 60), (index * 20, 0, 0)).save(paths[-1])
-    prepared_before = public.context.images.misses
+    prepared_before = public.context.media.images.misses
     with pytest.raises(AppError, match="at most 5 image"):
         visitor.predict("fetch all of them", [handle_file(str(path)) for path in paths], [], 16, api_name="/chat")
-    assert public.context.images.misses - prepared_before <= 5
+    assert public.context.media.images.misses - prepared_before <= 5
 
 
 # ----- temporary files --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from backend.plan_table import markdown_table
+from backend.plans.table import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def test_readme_front_matter_matches_the_pins_and_the_model_sizes():
 def test_readme_plan_table_equals_what_the_catalog_generates():
     readme = (ROOT / "README.md").read_text()
     table = readme.split("<!-- plan-table:start -->\n", 1)[1].split("\n<!-- plan-table:end -->", 1)[0]
-    assert table.strip() == markdown_table().strip(), "regenerate it: python -m backend.plan_table"
+    assert table.strip() == markdown_table().strip(), "regenerate it: python -m backend.plans.table"
 
 
 def test_ci_runs_the_readme_test_command():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak_visitors import TurnTimeout, wait_for_answer
+from bench.soak.visitors import TurnTimeout, wait_for_answer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,8 @@ import openai
 import pytest
 from PIL import Image
 
+from standin import REPO_ROOT
 from tests.conftest import pick_free_port
-from tests.standin import REPO_ROOT
 
 API_KEY = "standin-key"
 SERVED = "qwen-test"
@@ -25,9 +25,9 @@ CONTEXT = 4096
 
 
 def start_standin(*extra: str, load_seconds: float = 0.0) -> tuple[subprocess.Popen[bytes], str]:
-    """Run `python -m tests.standin` directly (no supervisor) and return the process and its base URL."""
+    """Run `python -m standin` directly (no supervisor) and return the process and its base URL."""
     port = pick_free_port()
-    argv = [sys.executable, "-m", "tests.standin", "--model-path", "Qwen/Qwen2.5-VL-7B-Instruct",
+    argv = [sys.executable, "-m", "standin", "--model-path", "Qwen/Qwen2.5-VL-7B-Instruct",
             "--served-model-name", SERVED, "--port", str(port), "--api-key", API_KEY, "--context-length",
             str(CONTEXT), "--enable-metrics", "--tp-size", "1", "--mem-fraction-static", "0.8",  # sglang flags
             "--load-seconds", str(load_seconds), "--tpot-ms", "2", *extra]
@@ -227,7 +227,7 @@ def test_metrics_are_prometheus_text(standin: str) -> None:
 
 def test_a_taken_port_fails_like_uvicorn(standin: str) -> None:
     port = int(standin.rsplit(":", 1)[1])
-    result = subprocess.run([sys.executable, "-m", "tests.standin", "--port", str(port)], cwd=REPO_ROOT,
+    result = subprocess.run([sys.executable, "-m", "standin", "--port", str(port)], cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert "error while attempting to bind on address ('127.0.0.1', " in result.stdout

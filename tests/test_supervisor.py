@@ -15,9 +15,9 @@ import psutil
 import pytest
 from PIL import Image
 
-from backend.engine_records import read_record
-from backend.server_status import Mode, Phase
-from backend.supervisor import Supervisor
+from backend.engine.records import read_record
+from backend.engine.status import Mode, Phase
+from backend.engine.supervisor import Supervisor
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
 

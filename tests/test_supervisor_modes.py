@@ -15,12 +15,11 @@ from pathlib import Path
 import openai
 import pytest
 
-from backend.ports import plan_with_port
-from backend.server_status import Mode, Phase
-from backend.supervisor import LaunchRefused, Supervisor
+from backend.engine.status import Mode, Phase
+from backend.engine.supervisor import LaunchRefused, Supervisor
+from standin import REPO_ROOT
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, pick_free_port
 from tests.process_checks import child_pids, gone, standin_pids, tree_pids
-from tests.standin import REPO_ROOT
 
 
 def test_concurrent_launch_calls_start_one_server(supervisor: Supervisor, make_standin_plan: PlanFactory) -> None:
@@ -99,7 +98,7 @@ def test_endpoint_mode_watches_and_never_spawns(supervisor: Supervisor, make_sta
         assert status.mode == Mode.ATTACHED and status.pid is None
         assert supervisor.endpoint().model == plan.served_model_name
         with pytest.raises(LaunchRefused):
-            supervisor.launch(plan_with_port(plan, pick_free_port()))
+            supervisor.launch(plan.on_port(pick_free_port()))
         assert child_pids() - before == {other.pid}
         supervisor.close()
         assert other.poll() is None

@@ -25,7 +25,7 @@ from PIL import Image
 from backend.endpoint import Endpoint
 from tests.conftest import pick_free_port
 from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
-from ui.state import RecentFiles
+from ui.context import RecentFiles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
@@ -149,7 +149,7 @@ def test_ground_maps_the_box_to_original_pixels_and_draws_it(client: Client, tmp
 
 def test_ground_keeps_only_the_newest_overlays_and_the_latest_still_downloads(
         examples_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("ui.state.API_OVERLAY_CAP", 3)
+    monkeypatch.setattr("ui.context.API_OVERLAY_CAP", 3)
     uploads = Path(get_upload_folder())
     uploads.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="api-overlays-", dir=uploads))  # where app.py puts its work folder
@@ -265,7 +265,7 @@ def _connect(url: str) -> Client | None:
 
 def test_one_checked_gpu_of_this_host_is_planned_on_that_gpu() -> None:
     from backend.hardware import DetectedGpu, find_gpu
-    from backend.plans import PlanRequest, make_plan
+    from backend.plans.planner import PlanRequest, make_plan
     from ui.launch_panel import gpus_choice, plan_request
 
     detected = tuple(DetectedGpu(index, find_gpu("H100"), "nvml") for index in range(4))
@@ -276,7 +276,8 @@ def test_one_checked_gpu_of_this_host_is_planned_on_that_gpu() -> None:
 
 
 def test_too_many_uploads_are_refused_before_any_is_read(ui: RunningUi, tmp_path: Path) -> None:
-    from ui.chat_flow import UploadError, prepare_media
+    from backend.media.uploads import UploadError
+    from ui.chat_flow import prepare_media
 
     missing = [str(tmp_path / f"never-written-{index}.png") for index in range(6)]  # reading one would fail
     with pytest.raises(UploadError, match=r"6 image\(s\) and 0 video\(s\); one request may carry at most 5") as error:

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from backend.images import MediaError
-from backend.video import (
+from backend.media.images import MediaError
+from backend.media.video import (
     VideoInfo,
     VideoLimits,
     plan_sampling,

@@ -1,24 +1,37 @@
 """The web UI wired to the stand-in engine, for the gradio_client and browser tests.
 
-The context's Supervisor launches real plans rewritten by tests.standin.standin_plan, so the UI goes through the
+The context's StandinSupervisor launches real plans rewritten by standin.standin_plan, so the UI goes through the
 same launch / status / chat paths as with SGLang. Two H100s are "detected" so auto-hardware plans fit."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
+from backend.engine.settings import SupervisorSettings
+from backend.engine.status import ServerStatus
+from backend.engine.supervisor import Supervisor
 from backend.hardware import DetectedGpu, find_gpu
-from backend.plans import PlanRequest
-from backend.supervisor import Supervisor
+from backend.plans.planner import LaunchPlan, PlanRequest
+from standin import standin_plan
 from tests.conftest import TEST_SETTINGS, pick_free_port
-from tests.standin import standin_plan
+from ui.context import AppContext, UiSettings
 from ui.layout import CSS, build_demo, queued
-from ui.state import AppContext, UiSettings
+
+
+class StandinSupervisor(Supervisor):
+    """A Supervisor that launches every plan that fits as the stand-in engine, with `options` for it."""
+
+    def __init__(self, runs_dir: Path, settings: SupervisorSettings, **options: object) -> None:
+        super().__init__(runs_dir, settings)
+        self.options = options
+
+    def launch(self, plan: LaunchPlan) -> ServerStatus:
+        return super().launch(standin_plan(plan, **self.options) if plan.fits else plan)
+
 
 TWO_H100 = (DetectedGpu(0, find_gpu("H100"), "nvml"), DetectedGpu(1, find_gpu("H100"), "nvml"))
 ADMIN_TOKEN = "let-me-in"
@@ -70,10 +83,9 @@ def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_s
     settings = UiSettings(
         public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3, work_dir=root / "work",
         examples_dir=examples_dir, default_request=PlanRequest(model="7B", hardware="auto"),
-        plan_transform=partial(standin_plan, **standin_options),
     )
     settings = replace(settings, **(settings_changes or {}))
-    context = AppContext.create(Supervisor(root / "runs", TEST_SETTINGS), settings, TWO_H100)
+    context = AppContext.create(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings, TWO_H100)
     demo = queued(build_demo(context), context)
     port = pick_free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,

@@ -1,4 +1,4 @@
-"""Named API endpoints for gradio_client: /plan, /status, /chat (streamed), /ground, /launch, /stop.
+"""Named API endpoints for gradio_client: /plan, /status, /chat (streamed), /ask, /ground, /launch, /stop.
 
 Files arrive as gradio FileData dicts (gradio_client's handle_file uploads them; gradio checks they lie in its
 upload folder before the handler sees them). /launch and /stop obey public mode (admin token)."""
@@ -11,16 +11,18 @@ from typing import Any
 import gradio as gr
 from gradio.data_classes import FileData
 
-from backend.chat import ChatSession, SamplingParams
-from backend.images import MediaError
-from backend.messages import conversation_from_openai
-from backend.plan_text import render_plan
-from backend.plans import PlanInputError
-from backend.server_status import ServerStatus
-from backend.supervisor import LaunchRefused
-from ui.chat_flow import family_now, ground_file, prepare_media, save_api_overlay
+from backend.chat.conversation import conversation_from_openai
+from backend.chat.session import ChatSession, SamplingParams
+from backend.engine.status import ServerStatus
+from backend.engine.supervisor import LaunchRefused
+from backend.media.images import MediaError
+from backend.media.uploads import PreparedMedia
+from backend.plans.errors import PlanInputError
+from backend.plans.render import render_plan
+from ui.answers import answer_json, video_moments
+from ui.chat_flow import family_now, ground_answer, ground_file, prepare_media, save_api_overlay
+from ui.context import AdminRequired, AppContext
 from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
-from ui.state import AdminRequired, AppContext
 from ui.status_view import mask_secret
 
 
@@ -32,7 +34,8 @@ def status_json(status: ServerStatus, public: bool) -> dict[str, Any]:
         "phase": status.phase.value, "ready": status.is_ready, "progress": round(status.progress, 3),
         "message": status.message, "mode": status.mode.value, "base_url": status.base_url, "pid": status.pid,
         "uptime_s": status.uptime_s, "last_error": status.last_error,
-        "cause": {"kind": cause.kind, "summary": cause.summary, "suggestion": cause.suggestion} if cause else None,
+        "cause": ({"kind": cause.kind.value, "summary": cause.summary, "suggestion": cause.suggestion}
+                  if cause else None),
         "model": plan.served_model_name if plan else None,
         "plan": {"hardware": plan.hardware, "tp": plan.tp, "dp": plan.dp, "context_length": plan.context_length,
                  "gpu_ids": list(plan.gpu_ids), "engine": plan.engine} if plan else None,
@@ -63,35 +66,59 @@ def register_api(context: AppContext) -> None:
         """The shared engine's state: phase, progress, model, plan summary, failure cause, log tail."""
         return status_json(context.supervisor.status(), public)
 
-    def chat(text: str, files: list[FileData], history: list[dict], max_tokens: int = 1024,
-             temperature: float = 0.7) -> Iterator[str]:
-        """Stream an answer to `text` with image/video `files`, after `history` (OpenAI-style messages:
-        system/user/assistant, text or [{"type": "text"} / {"type": "image_url", data URL}] content)."""
-        if not (text or "").strip() and not files:
-            raise gr.Error("Nothing to send: the message is empty. Type a message or attach an image or video.")
-        session = ChatSession(context.endpoint, sampling=SamplingParams(temperature=temperature, max_tokens=max_tokens))
+    def api_session(files: list[FileData], history: list[dict] | str, max_tokens: int, temperature: float
+                    ) -> tuple[ChatSession, PreparedMedia]:
+        """A one-request chat session with the history and files prepared the way the browser's chat would."""
+        sampling = SamplingParams(temperature=temperature, max_tokens=int(max_tokens))
+        session = ChatSession(context.endpoint, sampling=sampling)
+        family = family_now(context)
         try:
-            session.conversation = conversation_from_openai(history or [], context.images.prepare)
-            media = prepare_media(context, [_path_of(item) for item in files or []])
+            session.conversation = conversation_from_openai(history, lambda data: context.media.image(data, family))
+            return session, prepare_media(context, [_path_of(item) for item in files or []])
         except (MediaError, ValueError) as error:
             raise gr.Error(str(error)) from None
+
+    def chat(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
+             temperature: float = 0.7) -> Iterator[str]:
+        """Stream an answer to `text` with image/video `files`, after `history` (OpenAI-style messages, as a list
+        or as JSON text: system/user/assistant, text or [{"type": "text"} / {"type": "image_url", data URL}])."""
+        _refuse_empty(text, files)
+        session, media = api_session(files, history, max_tokens, temperature)
         for update in session.send(text, media.images, media.videos):
             if update.done and update.error:  # failed, or interrupted after the partial answer already sent
                 raise gr.Error(update.error)
             yield update.text
 
-    def ground(image: FileData, answer: str, family: str = "") -> tuple[FileData | None, list[dict]]:
+    def ask(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
+            temperature: float = 0.7) -> dict:
+        """The finished answer as one JSON value: answer, metrics, items (boxes / points in original-image
+        pixels, with image_index), notes, images (original and sent size of each), moments (videos), overlay."""
+        _refuse_empty(text, files)
+        session, media = api_session(files, history, max_tokens, temperature)
+        for update in session.send(text, media.images, media.videos):
+            if update.done and update.error:
+                raise gr.Error(update.error)
+        turn = session.turns[-1]
+        grounding = ground_answer(context, turn)
+        overlay = save_api_overlay(context, grounding) if grounding and grounding.overlay and grounding.found else None
+        moments = video_moments(turn)
+        return answer_json(turn, grounding, _file_data(overlay) if overlay else None, moments)
+
+    def ground(image: FileData, answer: str, family: str = "", max_pixels: int = 0
+               ) -> tuple[FileData | None, list[dict]]:
         """Draw a grounding answer on an image: the overlay image and the items ({label, bbox or point, ...})
-        in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000);
-        empty: the running engine's. The server keeps only the most recent overlays: download yours at once."""
+        in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000); empty:
+        the running engine's. max_pixels: the pixel budget the image was sent with — 0 for this app's own
+        (what /chat and /ask send), 12845056 for the server's default (answers from another client).
+        The server keeps only the most recent overlays: download yours at once."""
         try:
-            result = ground_file(context, _path_of(image), answer, family or family_now(context))
+            result = ground_file(context, _path_of(image), answer, family or family_now(context), int(max_pixels or 0))
         except (MediaError, ValueError) as error:
             raise gr.Error(str(error)) from None
         items = result.to_json()["items"]
         if not result.found:
             return None, items
-        return {"path": save_api_overlay(context, result), "meta": {"_type": "gradio.FileData"}}, items
+        return _file_data(save_api_overlay(context, result)), items
 
     def launch(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
                context_length: int = 0, admin_token: str = "") -> dict:
@@ -99,7 +126,7 @@ def register_api(context: AppContext) -> None:
         request = plan_request(context.settings.default_request, engine, model, hardware, gpus, context_length)
         try:
             return status_json(context.launch(request, admin_token), public)
-        except (AdminRequired, LaunchRefused, *PlanInputError) as error:
+        except (AdminRequired, LaunchRefused, PlanInputError) as error:
             raise gr.Error(str(error)) from None
 
     def stop(admin_token: str = "") -> dict:
@@ -112,9 +139,19 @@ def register_api(context: AppContext) -> None:
     gr.api(plan, api_name="plan", concurrency_limit=4)
     gr.api(status, api_name="status", concurrency_limit=None)
     gr.api(chat, api_name="chat", concurrency_limit=context.settings.chat_concurrency, concurrency_id="chat")
+    gr.api(ask, api_name="ask", concurrency_limit=context.settings.chat_concurrency, concurrency_id="chat")
     gr.api(ground, api_name="ground", concurrency_limit=4)
     gr.api(launch, api_name="launch", concurrency_limit=1, concurrency_id=ENGINE_CONCURRENCY_ID)
     gr.api(stop, api_name="stop", concurrency_limit=1, concurrency_id=ENGINE_CONCURRENCY_ID)
+
+
+def _refuse_empty(text: str, files: list[FileData]) -> None:
+    if not (text or "").strip() and not files:
+        raise gr.Error("Nothing to send: the message is empty. Type a message or attach an image or video.")
+
+
+def _file_data(path: str) -> dict:
+    return {"path": path, "meta": {"_type": "gradio.FileData"}}
 
 
 def _path_of(item: Any) -> str:

@@ -1,76 +1,39 @@
 """Glue between uploads, the backend chat and the drawn results; no gradio components here.
 
-Uploads become PreparedImage / PreparedVideo (backend.images / backend.video); a finished answer is grounded
+Uploads become PreparedImage / PreparedVideo (backend.media.images / backend.media.video); a finished answer is grounded
 on its image (backend.grounding) or turned into a video timeline (backend.grounding.moments)."""
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from PIL import Image
+
+from backend.chat.conversation import Turn, TurnStatus
+from backend.families import DEFAULT_FAMILY, get_family
 from backend.grounding import GroundingResult, ground, ground_turn
 from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
-from backend.images import MediaError, PreparedImage, load_upright_image, smart_resize
-from backend.messages import MediaPolicy, TooManyMedia, Turn, TurnStatus, check_media_count
-from backend.video import PreparedVideo, VideoLimits, prepare_video
-from ui.state import AppContext, BrowserSession, TurnView
+from backend.media.images import PreparedImage
+from backend.media.uploads import MediaPolicy, PreparedMedia, upright_picture
+from backend.media.video import PreparedVideo, VideoLimits
+from ui.context import AppContext
+from ui.session import BrowserSession, TurnView
 
-DEFAULT_FAMILY = "qwen2.5-vl"
 DRAWN_STATUSES = (TurnStatus.DONE, TurnStatus.STOPPED)
-
-
-class UploadError(MediaError):
-    """An upload the app cannot use; path says which one (str(error) names it for the user)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-@dataclass(frozen=True)
-class PreparedMedia:
-    """The files of one message, prepared for the model, with the paths they came from."""
-
-    images: tuple[PreparedImage, ...] = ()
-    videos: tuple[PreparedVideo, ...] = ()
-    image_paths: tuple[str, ...] = ()
-    video_paths: tuple[str, ...] = ()
-
-
-def is_video(path: str) -> bool:
-    """True for files whose name says video (everything else is tried as an image)."""
-    kind = mimetypes.guess_type(path)[0] or ""
-    return kind.startswith("video/")
+EXIF_ORIENTATION = 0x0112
 
 
 def video_limits(context: AppContext) -> VideoLimits:
-    """Video sampling sized to the running engine's context length (defaults before one runs)."""
+    """Video sampling sized to the running engine's context length (defaults before one runs), on its family's grid."""
     plan = context.supervisor.status().plan
-    return VideoLimits.for_context(plan.context_length) if plan and plan.context_length else VideoLimits()
+    factor = get_family(family_now(context)).factor
+    return VideoLimits.for_context(plan.context_length, factor=factor) if plan and plan.context_length else \
+        VideoLimits(factor=factor)
 
 
 def prepare_media(context: AppContext, paths: Sequence[str], policy: MediaPolicy | None = None) -> PreparedMedia:
-    """Prepare every upload; raises UploadError naming the first file that cannot be used, or (path "") saying
-    the message has more files than one request may carry, before any of them is decoded."""
-    video_count = sum(1 for path in paths if is_video(path))
-    try:
-        check_media_count(len(paths) - video_count, video_count, policy or MediaPolicy())
-    except TooManyMedia as error:
-        raise UploadError("", str(error)) from None
-    images, videos, image_paths, video_paths = [], [], [], []
-    for path in paths:
-        name = path.rsplit("/", 1)[-1]
-        try:
-            if is_video(path):
-                videos.append(prepare_video(path, video_limits(context), encode=False))
-                video_paths.append(path)
-            else:
-                images.append(context.images.prepare(path))
-                image_paths.append(path)
-        except MediaError as error:
-            raise UploadError(path, f"{name}: {error}") from None
-    return PreparedMedia(tuple(images), tuple(videos), tuple(image_paths), tuple(video_paths))
+    """The uploads of one message as they are sent to the engine serving now (see MediaPreparer.message)."""
+    return context.media.message(paths, family_now(context), video_limits(context), policy)
 
 
 def family_now(context: AppContext) -> str:
@@ -79,7 +42,7 @@ def family_now(context: AppContext) -> str:
     if endpoint is not None:
         return endpoint.family
     plan = context.supervisor.status().plan
-    return getattr(plan, "family", "") or DEFAULT_FAMILY
+    return getattr(plan, "family", "") or DEFAULT_FAMILY.name
 
 
 def finish_turn(context: AppContext, session: BrowserSession, turn: Turn, view: TurnView) -> None:
@@ -88,25 +51,58 @@ def finish_turn(context: AppContext, session: BrowserSession, turn: Turn, view: 
         session.record_speed(turn.metrics.tokens_per_s)
     if turn.status not in DRAWN_STATUSES or not turn.answer:
         return
-    if turn.images and view.image_paths:
+    if turn.images:
         draw_on_images(context, turn, view)
-    if turn.videos and view.video_paths:
-        view.timeline = video_timeline(context, turn.answer, turn.videos[-1], view.video_paths[-1])
+    if turn.videos:
+        view.timeline = video_timeline(context, turn.answer, turn.videos[-1])
 
 
 def draw_on_images(context: AppContext, turn: Turn, view: TurnView) -> None:
     """Ground the answer on the turn's images and save the overlay. When nothing could be drawn but the answer
     held coordinates, the result is kept without an overlay, so its notes tell the user why."""
-    sizes = [(image.original_size, image.input_size) for image in turn.images]
-    pictures = [load_upright_image(path) for path in view.image_paths]
-    result = ground_turn(turn.answer, sizes, family_now(context), images=pictures)
-    if not result.found or result.overlay is None:
-        if result.notes:
-            view.grounding, view.grounding_image = result, view.image_paths[result.image_index or 0]
+    result = ground_answer(context, turn)
+    if result is None or (not result.found and not result.notes):
         return
-    index = result.image_index or 0
-    view.overlay_path = save_overlay(context, result)
-    view.grounding, view.grounding_image = result, view.image_paths[index]
+    if result.found and result.overlay is not None:
+        view.overlay_path = save_overlay(context, result)
+    view.grounding, view.grounding_image = result, turn.images[result.image_index or 0].source
+
+
+def ground_answer(context: AppContext, turn: Turn) -> GroundingResult | None:
+    """The answer's boxes and points on the turn's image they belong to, drawn on it (None without images),
+    in the frame each image was sent in."""
+    if not turn.images or not turn.answer:
+        return None
+    sizes = [(image.original_size, image.input_size) for image in turn.images]
+    return ground_turn(turn.answer, sizes, family_now(context), images=UprightPictures(turn.images))
+
+
+class UprightPictures(Sequence[Image.Image]):
+    """The turn's pictures, each decoded only when asked for (an answer is drawn on one image of several)."""
+
+    def __init__(self, images: Sequence[PreparedImage]) -> None:
+        self.images = images
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return upright_picture(self.images[index])
+
+
+def upright_file(context: AppContext, path: str) -> str:
+    """The image file as the browser should show it under drawn sections: the file itself, or an upright copy when
+    its EXIF orientation rotates it (gr.AnnotatedImage places sections on the stored pixels)."""
+    try:
+        with Image.open(path) as image:
+            orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    except (OSError, ValueError):
+        return path
+    if orientation in (None, 1):
+        return path
+    target = context.new_file("upright", ".jpg")
+    upright_picture(path).save(target, format="JPEG", quality=92)
+    return str(target)
 
 
 def save_overlay(context: AppContext, result: GroundingResult) -> str:
@@ -124,12 +120,12 @@ def save_api_overlay(context: AppContext, result: GroundingResult) -> str:
     return str(context.api_overlays.write(".png", lambda path: overlay.save(path, format="PNG")))
 
 
-def video_timeline(context: AppContext, answer: str, video: PreparedVideo, path: str) -> tuple[tuple[str, str], ...]:
+def video_timeline(context: AppContext, answer: str, video: PreparedVideo) -> tuple[tuple[str, str], ...]:
     """(thumbnail, caption) for each moment the answer names, in time order."""
     moments = parse_moments(answer, duration_s=video.info.duration_s).moments
     if not moments:
         return ()
-    thumbnails, _notes = moment_thumbnails(path, moments)
+    thumbnails, _notes = moment_thumbnails(video.source_path, moments)
     timeline = []
     for thumb in thumbnails:
         frame = thumb.middle or thumb.start
@@ -143,9 +139,10 @@ def video_timeline(context: AppContext, answer: str, video: PreparedVideo, path:
     return tuple(timeline)
 
 
-def ground_file(context: AppContext, image_path: str, answer: str, family: str) -> GroundingResult:
-    """Ground an answer on an image file (the grounding panel and /ground): sizes from the file itself."""
-    picture = load_upright_image(image_path)
-    width, height = picture.size
-    input_h, input_w = smart_resize(height, width)
-    return ground(answer, (width, height), (input_w, input_h), family or DEFAULT_FAMILY, picture)
+def ground_file(context: AppContext, image_path: str, answer: str, family: str, max_pixels: int = 0
+                ) -> GroundingResult:
+    """Ground an answer on an image file (the grounding panel and /ground) in the frame the chat sends that image
+    in: the app's budget (max_pixels 0) or another sender's, e.g. the server's default 12845056."""
+    family = family or family_now(context)
+    sent = context.media.image(image_path, family, max_pixels)
+    return ground(answer, sent.original_size, sent.input_size, family, upright_picture(sent))

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from backend.chat import SamplingParams, StreamUpdate
-from backend.grounding.examples import ensure_examples
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
+from backend.chat.session import SamplingParams, StreamUpdate
+from backend.examples import ensure_examples
 from backend.grounding.presets import PRESETS, Preset, get_preset
-from backend.messages import DEFAULT_SYSTEM_PROMPT, Turn
-from ui.chat_flow import UploadError, finish_turn, prepare_media
+from backend.media.uploads import UploadError
+from ui.chat_flow import finish_turn, prepare_media
 from ui.chat_view import chat_messages, chat_notice
+from ui.context import AppContext
 from ui.grounding_panel import GroundingPanel
-from ui.state import AppContext, BrowserSession, TurnView
+from ui.session import BrowserSession, TurnView
 
 CHAT_CONCURRENCY_ID = "chat"
 
@@ -101,21 +103,21 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
             return
         session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
         updates = session.chat.send(text, media.images, media.videos)  # the turn is added before streaming
-        view = TurnView(media.image_paths, media.video_paths)
-        session.views.append(view)
+        view = TurnView()
+        session.show(updates.turn, view)
         yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: "", panel.session: session}
-        yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel, grounding)
+        yield from render_stream(session.context, session, updates.turn, view, updates, panel, grounding)
 
     def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
                    session: BrowserSession) -> Iterator[dict]:
-        if not session.views:
+        if not session.chat.turns:
             return
         if session.chat.busy:  # the answer still streaming keeps its view (and its drawings)
             gr.Warning("An answer is still streaming: stop it first, then regenerate.")
             return
         session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
-        view = TurnView(session.views[-1].image_paths, session.views[-1].video_paths)
-        session.views[-1] = view
+        view = TurnView()  # what the earlier answer drew goes; its files stay with the turn
+        session.show(session.chat.turns[-1], view)
         updates = session.chat.regenerate()
         yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel, grounding)
 

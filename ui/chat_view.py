@@ -3,9 +3,9 @@ and the overlay drawn from it (gradio 6 message dicts; files as {"path": ...})."
 
 from __future__ import annotations
 
-from backend.chat_metrics import format_metrics
-from backend.messages import Turn, TurnStatus
-from ui.state import BrowserSession, TurnView
+from backend.chat.conversation import Turn, TurnStatus
+from backend.chat.metrics import format_metrics
+from ui.session import BrowserSession, TurnView
 
 STOPPED_MARK = "■ Stopped"  # the tests look for this under a stopped answer
 CURSOR = " ▌"
@@ -14,9 +14,10 @@ CURSOR = " ▌"
 def chat_messages(session: BrowserSession) -> list[dict]:
     """The whole conversation as Chatbot messages."""
     messages: list[dict] = []
-    for turn, view in zip(session.chat.turns, session.views):
-        messages.append({"role": "user", "content": _user_content(turn, view)})
-        messages.append({"role": "assistant", "content": answer_markdown(turn)})
+    for turn in session.chat.turns:
+        view = session.view_of(turn)
+        messages.append({"role": "user", "content": _user_content(turn)})
+        messages.append({"role": "assistant", "content": answer_markdown(turn, view)})
         if view.overlay_path:
             count = len(view.grounding.items) if view.grounding else 0
             messages.append({"role": "assistant",
@@ -24,13 +25,15 @@ def chat_messages(session: BrowserSession) -> list[dict]:
     return messages
 
 
-def _user_content(turn: Turn, view: TurnView) -> list:
-    files: list = [{"path": path} for path in (*view.video_paths, *view.image_paths)]
+def _user_content(turn: Turn) -> list:
+    paths = [video.source_path for video in turn.videos] + [image.source for image in turn.images]
+    files: list = [{"path": path} for path in paths if path]
     return [*files, turn.user_text] if turn.user_text else files or [""]
 
 
-def answer_markdown(turn: Turn) -> str:
-    """The answer text, then how it ended and what it cost."""
+def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
+    """The answer text, then how it ended, what was drawn from it (on which image, what was left out), and what it
+    cost."""
     text = turn.answer
     if turn.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
         return (text + CURSOR) if text else "*Thinking…*"
@@ -41,6 +44,8 @@ def answer_markdown(turn: Turn) -> str:
         lines.append(f"⚠ **{turn.error}**")
     if turn.notice:
         lines.append(f"ℹ {turn.notice}")
+    if view is not None and view.grounding is not None and view.grounding.notes:
+        lines.append("\n".join(f"ℹ {note}  " for note in view.grounding.notes))
     if turn.metrics is not None and turn.status is not TurnStatus.FAILED:
         lines.append(f"<sub>{format_metrics(turn.metrics)}</sub>")
     return "\n\n".join(lines)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
 from backend.grounding import FAMILIES, GroundingResult
-from backend.images import MediaError
-from ui.chat_flow import ground_file
-from ui.state import AppContext, TurnView
+from backend.media.images import MediaError
+from ui.chat_flow import ground_file, upright_file
+from ui.context import AppContext
+from ui.session import TurnView
 
 
 @dataclass
@@ -40,17 +42,29 @@ class GroundingPanel:
 
     def values(self, context: AppContext, result: GroundingResult, image_path: str) -> dict:
         """Values for a result on the image at image_path."""
-        export = context.new_file("exports", ".json")
-        export.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+        downloads = export_files(context, result, image_path) if result.found else None
         found = f"{len(result.items)} item(s) in original-image pixels ({result.original_size[0]}x" \
                 f"{result.original_size[1]}; the model saw {result.input_size[0]}x{result.input_size[1]})."
         notes = "\n".join(f"- {note}" for note in result.notes)
-        return {self.annotated: (image_path, result.annotations()), self.result_json: result.to_json(),
-                self.download: str(export), self.notes: found + ("\n\n" + notes if notes else "")}
+        return {self.annotated: (upright_file(context, image_path), result.annotations()),
+                self.result_json: result.to_json(), self.download: downloads,
+                self.notes: found + ("\n\n" + notes if notes else "")}
 
     def cleared(self) -> dict:
         """Empty views."""
         return {self.annotated: None, self.result_json: None, self.download: None, self.notes: ""}
+
+
+def export_files(context: AppContext, result: GroundingResult, image_path: str) -> list[str]:
+    """The result as JSON and as COCO, named after the image ("photo-grounding.json", "photo-coco.json")."""
+    folder = context.new_file("exports", "")
+    folder.mkdir(parents=True)
+    image_name = Path(image_path).name
+    stem = Path(image_path).stem or "image"
+    files = {f"{stem}-grounding.json": result.to_json(), f"{stem}-coco.json": result.coco(image_name)}
+    for name, data in files.items():
+        (folder / name).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    return [str(folder / name) for name in files]
 
 
 def build_grounding_panel() -> GroundingPanel:
@@ -63,7 +77,7 @@ def build_grounding_panel() -> GroundingPanel:
         with gr.Column(scale=2):
             notes = gr.Markdown(elem_id="grounding-notes")
             result_json = gr.JSON(label="Items (original-image pixels)", elem_id="grounding-json", open=True)
-            download = gr.File(label="Download JSON", elem_id="grounding-download")
+            download = gr.File(label="Download (JSON, COCO)", file_count="multiple", elem_id="grounding-download")
     with gr.Accordion("Draw a pasted answer on an image", open=False), gr.Row():
         image = gr.Image(type="filepath", label="Image", height=240, sources=["upload"])
         with gr.Column():

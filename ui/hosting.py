@@ -9,13 +9,13 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
-from backend.app_exit import install_exit_handlers
+from backend.engine.exit_handlers import install_exit_handlers
+from backend.engine.supervisor import Supervisor
 from backend.hardware import detect_gpus
-from backend.images import APP_MAX_PIXELS
-from backend.plans import PlanRequest
-from backend.supervisor import Supervisor
+from backend.media.images import APP_MAX_PIXELS
+from backend.plans.planner import PlanRequest
+from ui.context import AppContext, UiSettings
 from ui.layout import CSS, build_demo, queued
-from ui.state import AppContext, UiSettings
 from ui.status_view import ATTACH_HELP
 
 PUBLIC_MAX_FILE_SIZE = "50mb"  # app.py --help says so too

@@ -8,13 +8,14 @@ from dataclasses import dataclass, replace
 import gradio as gr
 
 from backend.endpoint import Endpoint
+from backend.engine.status import Phase, ServerStatus
+from backend.engine.supervisor import LaunchRefused
 from backend.hardware import CATALOG
 from backend.models import CATALOG as MODEL_CATALOG
-from backend.plan_commands import python_snippet
-from backend.plans import ENGINES, PlanInputError, PlanRequest
-from backend.server_status import Phase, ServerStatus
-from backend.supervisor import LaunchRefused
-from ui.state import AdminRequired, AppContext
+from backend.plans.commands import python_snippet
+from backend.plans.errors import PlanInputError
+from backend.plans.planner import ENGINES, PlanRequest
+from ui.context import AdminRequired, AppContext
 from ui.status_view import (
     ATTACH_HELP,
     failure_markdown,
@@ -144,7 +145,7 @@ def wire_launch_panel(context: AppContext, panel: LaunchPanel, demo: gr.Blocks) 
         request = panel_request(context, engine, model, hardware, gpus, gpu_count, context_length)
         try:
             status = context.launch(request)
-        except (AdminRequired, LaunchRefused, *PlanInputError) as error:
+        except (AdminRequired, LaunchRefused, PlanInputError) as error:
             raise gr.Error(str(error)) from None
         return progress_html(status), failure_markdown(status)
 

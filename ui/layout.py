@@ -9,9 +9,9 @@ import gradio as gr
 
 from ui.api import register_api
 from ui.chat_panel import build_chat_panel, wire_chat_panel
+from ui.context import AppContext
 from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
 from ui.launch_panel import build_launch_panel, refresh_values, wire_launch_panel
-from ui.state import AppContext
 from ui.status_view import server_frame, status_badge
 
 TITLE = "Qwen2.5-VL studio"

@@ -6,9 +6,9 @@ import html
 
 import pandas as pd
 
-from backend.plans import LaunchPlan
-from backend.server_status import LOADING_ORDER, Mode, Phase, ServerStatus
-from ui.server_metrics import ServerSample
+from backend.engine.load_history import ServerSample
+from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
+from backend.plans.planner import LaunchPlan
 
 _BADGE_COLORS = {"ready": "#15803d", "loading": "#b45309", "failed": "#b91c1c", "idle": "#4b5563"}
 ATTACH_HELP = ("No GPU was detected on this host, so nothing can be launched here. Run the app where the GPUs are, "

@@ -11,11 +11,11 @@ from typing import Any
 
 from PIL import Image
 
+from backend.families import UnknownFamilyError
 from backend.grounding.coords import (
     FAMILIES,
     GroundedItem,
     Size,
-    UnknownFamilyError,
     choose_target_image,
     family_from_model_name,
     map_items,

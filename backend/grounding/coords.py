@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.families import FAMILIES as FAMILY_TABLE
+from backend.families import family_for_model, get_family
 from backend.grounding.parse import RawItem
 
 Size = tuple[int, int]  # (width, height)
 
-QWEN25_VL = "qwen2.5-vl"
-QWEN2_VL = "qwen2-vl"
-QWEN3_VL = "qwen3-vl"
-FAMILIES = (QWEN25_VL, QWEN2_VL, QWEN3_VL)
-DEFAULT_FAMILY = QWEN25_VL
-RELATIVE_RANGE = 1000.0
-ABSOLUTE_FAMILIES = frozenset((QWEN25_VL,))
-_FAMILY_RE = re.compile(r"qwen[-_ ]?(\d+(?:[._]\d+)?)[-_ ]?(?:vl|omni)", re.IGNORECASE)
-_VERSION_FAMILY = {"2": QWEN2_VL, "2.5": QWEN25_VL, "25": QWEN25_VL, "3": QWEN3_VL}
+FAMILIES = tuple(FAMILY_TABLE)  # family names, the default first
 _OUTSIDE_TOLERANCE = 1.1
 _NAMED_IN_NOTE = 5
-
-
-class UnknownFamilyError(ValueError):
-    """A model family name this module has no coordinate system for."""
 
 
 @dataclass(frozen=True)
@@ -58,40 +47,22 @@ class MappedItems:
 
 def normalize_family(family: str) -> str:
     """Canonical family name ("qwen2.5-vl", "qwen2-vl", "qwen3-vl") from a family or model name."""
-    lowered = family.strip().lower()
-    if lowered in FAMILIES:
-        return lowered
-    detected = _detect_family(lowered)
-    if detected is None:
-        raise UnknownFamilyError(f"Unknown model family {family!r}; expected one of {', '.join(FAMILIES)}.")
-    return detected
+    return get_family(family).name
 
 
 def family_from_model_name(name: str | None, override: str | None = None) -> str:
     """The family of a served model name or local path; `override` wins; unknown names give the default."""
-    if override:
-        return normalize_family(override)
-    return _detect_family(name or "") or DEFAULT_FAMILY
-
-
-def _detect_family(name: str) -> str | None:
-    for match in reversed(list(_FAMILY_RE.finditer(name))):  # the last path part names the checkpoint
-        version = match.group(1).replace("_", ".")
-        if version in _VERSION_FAMILY:
-            return _VERSION_FAMILY[version]
-    return None
+    return get_family(override).name if override else family_for_model(name).name
 
 
 def uses_absolute_pixels(family: str) -> bool:
     """True when the family answers in pixels of the model-input image, False for 0-1000 relative."""
-    return normalize_family(family) in ABSOLUTE_FAMILIES
+    return get_family(family).absolute_pixels
 
 
 def coordinate_frame(family: str, input_size: Size) -> tuple[float, float]:
     """Width and height of the frame the model's numbers live in."""
-    if uses_absolute_pixels(family):
-        return float(input_size[0]), float(input_size[1])
-    return RELATIVE_RANGE, RELATIVE_RANGE
+    return get_family(family).frame(input_size)
 
 
 def frame_to_original(x: float, y: float, frame: tuple[float, float], original_size: Size) -> tuple[float, float]:

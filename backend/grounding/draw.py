@@ -44,11 +44,13 @@ class DrawStyle:
 
 
 def style_for(size: tuple[int, int]) -> DrawStyle:
-    """Line width and font size that read well on an image of this size (small thumbnails to 8K)."""
-    short_side = max(1, min(size))
+    """Line width, font size and ring radius that read well on an image of this size (thumbnails to 8K), also
+    when a phone shows it about 350 px wide: tags about 1/36 of the long side, rings at least 1.2% of the short."""
+    short_side, long_side = max(1, min(size)), max(1, max(size))
     line_width = max(2, min(14, round(short_side / 300)))
-    font_size = max(11, min(72, round(short_side / 45)))
-    return DrawStyle(line_width, font_size, max(6, 4 * line_width), max(2, font_size // 5))
+    font_size = max(11, min(160, round(max(short_side / 45, long_side / 36))))
+    ring_radius = max(6, 4 * line_width, round(short_side * 0.012))
+    return DrawStyle(line_width, font_size, ring_radius, max(2, font_size // 5))
 
 
 def color_for(rank: int) -> RGB:
@@ -180,7 +182,11 @@ def box_pixels(box: tuple[float, float, float, float]) -> tuple[int, int, int, i
 
 
 def _draw_box(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], color: RGB, style: DrawStyle) -> None:
-    draw.rectangle(box_pixels(box), outline=color, width=style.line_width)
+    left, top, right, bottom = box_pixels(box)
+    halo = max(1, style.line_width // 2)  # a contrasting rim each side, so a red box on a red object still shows
+    draw.rectangle((left - halo, top - halo, right + halo, bottom + halo), outline=text_color_on(color),
+                   width=style.line_width + 2 * halo)
+    draw.rectangle((left, top, right, bottom), outline=color, width=style.line_width)
 
 
 def _draw_ring(draw: ImageDraw.ImageDraw, point: tuple[float, float], color: RGB, style: DrawStyle) -> None:

@@ -1,0 +1,1 @@
+"""One conversation with the engine: turns, the OpenAI request built from them, the stream and its metrics."""

@@ -1,0 +1,121 @@
+"""Failures of a chat request, turned into plain messages a user can act on."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import openai
+
+from backend.chat.conversation import BuiltRequest
+
+_INPUT_TOO_LONG = re.compile(r"input \((\d+) tokens\) is longer than the model's context length \((\d+) tokens\)")
+_TOTAL_TOO_LONG = re.compile(
+    r"maximum context length of (\d+) tokens\. You requested a total of (\d+) tokens: (\d+) tokens from the "
+    r"input messages and (\d+) tokens for the completion"
+)
+_MEDIA_FAILURE = re.compile(
+    r"loading (IMAGE|VIDEO) data at index (\d+)|could not decode (image|video)|aspect ratio|loading multimodal",
+    re.IGNORECASE,
+)
+
+
+class ChatError(Exception):
+    """A request that failed; str(error) is the message to show."""
+
+
+class ServerNotReady(ChatError):
+    """No server, or it is still loading."""
+
+
+class ContextTooLong(ChatError):
+    """The conversation no longer fits the model's context."""
+
+
+class BadMedia(ChatError):
+    """The server could not use an image or video."""
+
+
+class ConnectionLost(ChatError):
+    """The connection dropped in the middle of an answer."""
+
+
+class RequestFailed(ChatError):
+    """Any other refusal by the server."""
+
+
+def server_message(error: openai.APIStatusError) -> str:
+    """The message field of an SGLang/OpenAI error body, else the SDK's text."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        for key in ("message", "detail", "error"):
+            if isinstance(inner.get(key), str) and inner[key]:
+                return inner[key]
+    return error.message
+
+
+def explain(error: Exception, base_url: str, request: BuiltRequest | None) -> ChatError:
+    """The ChatError for an exception raised before the first chunk arrived."""
+    if isinstance(error, ChatError):
+        return error
+    if isinstance(error, openai.APITimeoutError):
+        return RequestFailed("The server did not answer in time. It may be overloaded; try again.")
+    if isinstance(error, (openai.APIConnectionError, httpx.ConnectError)):
+        return ServerNotReady(f"The model server at {base_url} is not answering. Start it, or wait until it is "
+                              "ready, then send again.")
+    if not isinstance(error, openai.APIStatusError):
+        return RequestFailed(f"The request failed: {error}")
+    message = server_message(error)
+    if error.status_code == 503:
+        return ServerNotReady("The model server is still loading. Wait until it is ready, then send again.")
+    if error.status_code == 401:
+        return RequestFailed("The server refused the API key.")
+    if "context length" in message:
+        return context_too_long(message, request)
+    if _MEDIA_FAILURE.search(message):
+        return bad_media(message)
+    return RequestFailed(f"The server refused the request (HTTP {error.status_code}): {message}")
+
+
+def context_too_long(message: str, request: BuiltRequest | None) -> ContextTooLong:
+    """Say how far over the limit the request is and what to remove."""
+    advice = ["clear the chat to start fresh"]
+    lines = []
+    if match := _TOTAL_TOO_LONG.search(message):
+        limit, total, prompt, completion = (int(group) for group in match.groups())
+        lines.append(f"This request needs {prompt} prompt tokens plus {completion} for the answer, over the "
+                     f"model's context of {limit} tokens.")
+        advice.insert(0, "lower Max tokens")
+    elif match := _INPUT_TOO_LONG.search(message):
+        prompt, limit = (int(group) for group in match.groups())
+        lines.append(f"This conversation is {prompt} tokens long, over the model's context of {limit} tokens.")
+    else:
+        lines.append("This conversation is longer than the model's context.")
+    if request is not None and request.vision_tokens:
+        biggest = ", ".join(f"{name}: {tokens} tokens" for name, tokens in request.biggest_media())
+        lines.append(f"Images and videos take {request.vision_tokens} of them ({biggest}).")
+        advice.insert(0, "remove an image or the video (or send a shorter clip)")
+    lines.append("To fit: " + ", or ".join(advice) + ".")
+    return ContextTooLong(" ".join(lines))
+
+
+def bad_media(message: str) -> BadMedia:
+    """Which media item the server could not use, and why."""
+    match = re.search(r"loading (IMAGE|VIDEO) data at index (\d+): (.*)", message, re.DOTALL)
+    if match:
+        kind, index, why = match.group(1).lower(), int(match.group(2)) + 1, match.group(3).strip()
+        return BadMedia(f"The server could not use {kind} {index} of this request: {why}. Remove or replace it.")
+    return BadMedia(f"The server could not use an image or video in this request: {message}. Remove or replace it.")
+
+
+def explain_broken_stream(error: Exception) -> ChatError:
+    """The ChatError for a stream that broke after it started (the partial answer is kept)."""
+    if isinstance(error, openai.APIError) and not isinstance(error, openai.APIConnectionError):
+        return RequestFailed(f"The server ended the answer with an error: {error.message}. "
+                             "The partial answer is kept; regenerate to try again.")
+    return ConnectionLost(f"The connection to the model server was lost mid-answer ({type(error).__name__}). "
+                          "The partial answer is kept; check the server status, then regenerate.")
+
+
+STREAM_ERRORS = (httpx.HTTPError, httpx.StreamError, openai.APIError, OSError, ValueError)

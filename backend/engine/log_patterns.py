@@ -1,0 +1,233 @@
+"""Reading an engine's output: loading phases with percentages, and failures in plain words.
+
+The patterns are SGLang's own log lines (sglang/srt: model_runner "Load weight begin/end", the tqdm bar
+"Loading safetensors checkpoint shards:  40% Completed | 2/5", memory_pool "KV Cache is allocated",
+kv_cache_configurator "Memory pool end", cuda_graph_setup "Capture decode CUDA graph begin/end" and
+"Capturing batches (bs=.. avail_mem=..):  50%", http_server "The server is fired up and ready to roll!"),
+uvicorn's start-up lines, huggingface_hub's download bars, and the errors torch, argparse, uvicorn and
+huggingface_hub print when a start fails.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from backend.engine.status import LOADING_ORDER, PHASE_START_FRACTION, FailureCause, FailureKind, Phase
+
+
+@dataclass(frozen=True)
+class _PhaseRule:
+    """A log pattern that moves the engine into a phase (group 1, when present, is a percentage)."""
+
+    phase: Phase
+    pattern: re.Pattern[str]
+    fixed_fraction: float | None = None  # fraction within the phase when the line carries no percentage
+
+
+def _rule(phase: Phase, regex: str, fraction: float | None = None) -> _PhaseRule:
+    return _PhaseRule(phase, re.compile(regex, re.IGNORECASE), fraction)
+
+
+PHASE_RULES: tuple[_PhaseRule, ...] = (
+    _rule(Phase.DOWNLOADING, r"Fetching \d+ files:\s+(\d+)%"),
+    _rule(Phase.DOWNLOADING, r"\.safetensors:\s+(\d+)%\|"),
+    _rule(Phase.LOADING_WEIGHTS, r"Load weight begin", 0.0),
+    _rule(Phase.LOADING_WEIGHTS, r"Loading (?:safetensors|pt|np_cache) checkpoint shards:\s+(\d+)%"),
+    _rule(Phase.LOADING_WEIGHTS, r"Multi-thread loading pt checkpoint shards:\s+(\d+)%"),
+    _rule(Phase.LOADING_WEIGHTS, r"Load weight end", 1.0),
+    _rule(Phase.KV_CACHE, r"KV Cache (?:is allocated|VA upper bound)", 0.5),
+    _rule(Phase.KV_CACHE, r"Memory pool end", 1.0),
+    _rule(Phase.CUDA_GRAPHS, r"Capture .*graph begin", 0.0),
+    _rule(Phase.CUDA_GRAPHS, r"Capturing batches \(.*?\):\s+(\d+)%"),
+    _rule(Phase.CUDA_GRAPHS, r"Capture .*graph end", 1.0),
+    _rule(Phase.WARMING_UP, r"Uvicorn running on|Application startup complete", 0.1),
+    _rule(Phase.WARMING_UP, r"The server is fired up and ready to roll", 0.5),
+)
+
+
+@dataclass(frozen=True)
+class PhaseUpdate:
+    """The phase a log line reveals, and how far into it (0..1)."""
+
+    phase: Phase
+    fraction: float
+    line: str
+
+
+def parse_phase_line(line: str) -> PhaseUpdate | None:
+    """The phase a single log line reveals, or None for an ordinary line."""
+    for rule in PHASE_RULES:
+        match = rule.pattern.search(line)
+        if match is None:
+            continue
+        if rule.fixed_fraction is not None:
+            fraction = rule.fixed_fraction
+        else:
+            fraction = min(1.0, int(match.group(1)) / 100.0)
+        return PhaseUpdate(rule.phase, fraction, line.strip())
+    return None
+
+
+def overall_progress(phase: Phase, fraction: float) -> float:
+    """Position on the whole start-up bar (0..1) for a phase and the fraction done within it."""
+    if phase not in PHASE_START_FRACTION:
+        return 0.0
+    start = PHASE_START_FRACTION[phase]
+    position = LOADING_ORDER.index(phase)
+    end = PHASE_START_FRACTION[LOADING_ORDER[position + 1]] if position + 1 < len(LOADING_ORDER) else 1.0
+    return round(start + (end - start) * max(0.0, min(1.0, fraction)), 4)
+
+
+class PhaseTracker:
+    """Follows log lines and keeps the furthest phase reached (phases only move forward)."""
+
+    def __init__(self) -> None:
+        self.phase: Phase = Phase.STARTING
+        self.fraction: float = 0.0
+
+    def feed(self, line: str) -> PhaseUpdate | None:
+        """Apply one log line; return the update when the phase or its percentage moved forward."""
+        update = parse_phase_line(line)
+        if update is None:
+            return None
+        return self.advance(update.phase, update.fraction, update.line)
+
+    def advance(self, phase: Phase, fraction: float, line: str = "") -> PhaseUpdate | None:
+        """Move to a phase (and fraction) if that is forward of where we are."""
+        current, target = LOADING_ORDER.index(self.phase), LOADING_ORDER.index(phase)
+        if target < current or (target == current and fraction <= self.fraction):
+            return None
+        self.phase, self.fraction = phase, fraction
+        return PhaseUpdate(phase, fraction, line)
+
+    @property
+    def progress(self) -> float:
+        """Position on the whole start-up bar (0..1)."""
+        return overall_progress(self.phase, self.fraction)
+
+
+@dataclass(frozen=True)
+class _FailureRule:
+    """A log pattern that names why an engine failed."""
+
+    kind: FailureKind
+    pattern: re.Pattern[str]
+    summary: str
+    suggestion: str
+
+
+def _failure(kind: FailureKind, regex: str, summary: str, suggestion: str) -> _FailureRule:
+    return _FailureRule(kind, re.compile(regex, re.IGNORECASE), summary, suggestion)
+
+
+# Checked in this order: the first rule whose pattern appears anywhere in the tail wins.
+FAILURE_RULES: tuple[_FailureRule, ...] = (
+    _failure(
+        FailureKind.ENGINE_NOT_INSTALLED,
+        r"No module named '?(?:sglang|vllm)\b",
+        "The engine is not installed in this Python environment.",
+        "Install it (pip install sglang / pip install vllm) or pick the other engine.",
+    ),
+    _failure(
+        FailureKind.INVALID_ARGUMENT,
+        r"error: (?:unrecognized arguments|argument |the following arguments are required)|invalid choice:",
+        "The engine rejected a launch argument.",
+        "Check the extra arguments; the line below says which one is wrong.",
+    ),
+    _failure(
+        FailureKind.PORT_IN_USE,
+        r"address already in use|Errno 98|Port is already in use|is not available in \d+ seconds",
+        "The port is already taken by another program.",
+        "Pick another port (the supervisor retries once on a free port by itself).",
+    ),
+    _failure(
+        FailureKind.NO_GPU,
+        r"No CUDA GPUs are available|Found no NVIDIA driver|no CUDA-capable device|CUDA driver initialization "
+        r"failed|No HIP GPUs are available|hipErrorNoDevice|NVIDIA driver on your system is too old",
+        "No usable GPU is visible to the engine.",
+        "Check CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES, the driver (nvidia-smi / rocm-smi) and the plan's "
+        "GPU ids.",
+    ),
+    _failure(
+        FailureKind.OOM,
+        r"CUDA out of memory|OutOfMemoryError|HIP out of memory|Not enough memory\. Please try to increase "
+        r"--mem-fraction-static|out of memory",
+        "The GPU ran out of memory.",
+        "Try the next smaller plan: a smaller model, more GPUs (tensor parallel), a shorter context length, "
+        "or a lower --mem-fraction-static; free GPU memory held by other programs.",
+    ),
+    _failure(
+        FailureKind.MODEL_GATED,
+        r"GatedRepoError|Cannot access gated repo|Access to model .* is restricted|gated repo|401 Client Error",
+        "The model is gated on the Hugging Face Hub and this machine has no access to it.",
+        "Accept the model's licence on the Hub and set HF_TOKEN, or point the plan at a local copy.",
+    ),
+    _failure(
+        FailureKind.NO_NETWORK,
+        r"LocalEntryNotFoundError|couldn't connect to 'https://huggingface\.co'|Max retries exceeded with url|"
+        r"Temporary failure in name resolution|Network is unreachable|"
+        r"outgoing traffic has been disabled|Failed to resolve",
+        "The model is not on this machine and it could not be downloaded (no network).",
+        "Download the model beforehand (huggingface-cli download) or give a local model folder.",
+    ),
+    _failure(
+        FailureKind.MODEL_NOT_FOUND,
+        r"RepositoryNotFoundError|Repository Not Found|is not a local folder and is not a valid model identifier|"
+        r"404 Client Error|does not appear to have a file named config\.json|Can't load the configuration of|"
+        r"No such file or directory: .*config\.json",
+        "The model was not found (wrong Hugging Face id or local path).",
+        "Check the model id or folder; a local folder needs config.json and the weights.",
+    ),
+)
+
+
+def describe_exit_code(exit_code: int | None) -> str:
+    """Plain words for a process exit status (negative means killed by a signal)."""
+    if exit_code is None:
+        return "still running"
+    if exit_code < 0:
+        try:
+            return f"killed by {signal.Signals(-exit_code).name}"
+        except ValueError:
+            return f"killed by signal {-exit_code}"
+    return f"exit code {exit_code}"
+
+
+def last_lines(lines: Iterable[str], count: int = 5) -> str:
+    """The last non-empty lines, joined for display."""
+    kept = [line.rstrip() for line in lines if line.strip()]
+    return "\n".join(kept[-count:])
+
+
+def classify_failure(
+    lines: Sequence[str], exit_code: int | None, *, while_serving: bool = False
+) -> FailureCause:
+    """Name the cause of a failed start or a crash from the log tail and the exit status."""
+    for rule in FAILURE_RULES:
+        for line in lines:
+            if rule.pattern.search(line):
+                return FailureCause(rule.kind, rule.summary, rule.suggestion, line.strip()[:500])
+    how = describe_exit_code(exit_code)
+    if while_serving:
+        return FailureCause(
+            FailureKind.CRASHED,
+            f"The engine stopped while serving ({how}).",
+            "Relaunch it; if it happens again, look at the log for the request that triggered it.",
+            last_lines(lines),
+        )
+    if exit_code == -signal.SIGKILL:
+        return FailureCause(
+            FailureKind.UNKNOWN,
+            f"The engine was {how} (the host may have run out of RAM, or something killed it).",
+            "Check host memory (dmesg) and relaunch.",
+            last_lines(lines),
+        )
+    return FailureCause(
+        FailureKind.UNKNOWN,
+        f"The engine stopped while starting ({how}).",
+        "Read the last log lines below.",
+        last_lines(lines),
+    )

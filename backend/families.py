@@ -1,0 +1,74 @@
+"""The one place that knows each Qwen-VL family: the frame its coordinates live in, the grid its images are cut
+on, its pixel limits, and how to tell it from a model name or a config.json."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+RELATIVE_RANGE = 1000.0  # Qwen2-VL and Qwen3-VL write coordinates as 0..1000 of the width and height
+
+
+class UnknownFamilyError(ValueError):
+    """A model family name this app has no coordinate system for."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """What one Qwen-VL generation means by a coordinate, and how its processor cuts images."""
+
+    name: str  # "qwen2.5-vl"
+    model_type: str  # config.json's model_type
+    absolute_pixels: bool  # True: pixels of the image as sent (after smart_resize); False: 0..1000
+    factor: int  # the image grid: patch size x spatial merge
+    min_pixels: int  # the processor's defaults (preprocessor_config.json)
+    max_pixels: int
+
+    def frame(self, sent_size: tuple[int, int]) -> tuple[float, float]:
+        """Width and height of the frame the model's numbers live in, for an image sent at sent_size."""
+        if self.absolute_pixels:
+            return float(sent_size[0]), float(sent_size[1])
+        return RELATIVE_RANGE, RELATIVE_RANGE
+
+
+# Qwen2/2.5-VL: patch 14 x merge 2, 3136..12845056 pixels (SGLang's SGLANG_IMAGE_MAX_PIXELS default too).
+# Qwen3-VL: patch 16 x merge 2, 65536..16777216 pixels (its preprocessor_config.json "size").
+QWEN25_VL = Family("qwen2.5-vl", "qwen2_5_vl", True, 28, 4 * 28 * 28, 16384 * 28 * 28)
+QWEN2_VL = Family("qwen2-vl", "qwen2_vl", False, 28, 4 * 28 * 28, 16384 * 28 * 28)
+QWEN3_VL = Family("qwen3-vl", "qwen3_vl", False, 32, 65536, 16777216)
+DEFAULT_FAMILY = QWEN25_VL
+FAMILIES: dict[str, Family] = {family.name: family for family in (QWEN25_VL, QWEN2_VL, QWEN3_VL)}
+
+_NAME_RE = re.compile(r"qwen[-_ ]?(\d+(?:[._]\d+)?)[-_ ]?(?:vl|omni)", re.IGNORECASE)
+
+
+def detect_family(name: str) -> Family | None:
+    """The family a model id or path names (the last Qwen-VL name in it wins), None when it names none."""
+    for match in reversed(list(_NAME_RE.finditer(name or ""))):
+        version = match.group(1).replace("_", ".")
+        if version in ("2.5", "25"):
+            return QWEN25_VL
+        if version == "2":
+            return QWEN2_VL
+        if version.split(".")[0] == "3":  # Qwen3-VL and its point releases
+            return QWEN3_VL
+    return None
+
+
+def family_for_model(name: str | None) -> Family:
+    """The family of a served model name or local path; Qwen2.5-VL when the name does not say."""
+    return detect_family(name or "") or DEFAULT_FAMILY
+
+
+def get_family(name: str) -> Family:
+    """The family for a family name ("qwen3-vl") or a model name; raises UnknownFamilyError otherwise."""
+    lowered = name.strip().lower()
+    family = FAMILIES.get(lowered) or detect_family(lowered)
+    if family is None:
+        raise UnknownFamilyError(f"Unknown model family {name!r}; expected one of {', '.join(FAMILIES)}.")
+    return family
+
+
+def family_for_model_type(model_type: str) -> str:
+    """The family name for config.json's model_type (other model types are kept as they are)."""
+    return next((family.name for family in FAMILIES.values() if family.model_type == model_type), model_type)

@@ -1,0 +1,119 @@
+"""The pieces of a launch command: engine argv, vendor environment, a free port, and copy-paste renderings."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+SGLANG_DEFAULT_PORT = 30000
+# vLLM's --limit-mm-per-prompt in its JSON form (the seed's defaults: 5 images, 5 videos per prompt).
+VLLM_MM_LIMITS = {"image": 5, "video": 5}
+
+# docker/rocm.Dockerfile of SGLang ("Performance environment variable" block), as its ROCm images set them.
+# SGLANG_USE_ROCM700A is left out: the image sets it only because it is built on ROCm 7.0, which a host may not be.
+ROCM_SGLANG_ENV: dict[str, str] = {
+    "SGLANG_USE_AITER": "1",
+    "SGLANG_DISABLE_CUDNN_CHECK": "1",
+    "HIP_FORCE_DEV_KERNARG": "1",
+    "HSA_NO_SCRATCH_RECLAIM": "1",
+    "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN": "1",
+    "SGLANG_INT4_WEIGHT": "0",
+    "SGLANG_MOE_PADDING": "1",
+    "SGLANG_ROCM_DISABLE_LINEARQUANT": "0",
+    "SGLANG_ROCM_FUSED_DECODE_MLA": "1",
+    "SGLANG_SET_CPU_AFFINITY": "1",
+    "NCCL_MIN_NCHANNELS": "112",
+    "ROCM_QUICK_REDUCE_QUANTIZATION": "INT8",
+    "TORCHINDUCTOR_MAX_AUTOTUNE": "1",
+    "TORCHINDUCTOR_MAX_AUTOTUNE_POINTWISE": "1",
+}
+ROCM_VLLM_ENV: dict[str, str] = {"VLLM_ROCM_USE_AITER": "1"}
+
+
+def vendor_env(vendor: str, engine: str, gpu_ids: tuple[int, ...]) -> dict[str, str]:
+    """GPU selection (CUDA_VISIBLE_DEVICES, or HIP_VISIBLE_DEVICES on ROCm: one of them) plus ROCm tuning."""
+    visible = ",".join(str(index) for index in gpu_ids)
+    if vendor == "amd":
+        tuning = ROCM_SGLANG_ENV if engine == "sglang" else ROCM_VLLM_ENV
+        return {"HIP_VISIBLE_DEVICES": visible, **tuning}
+    return {"CUDA_VISIBLE_DEVICES": visible}
+
+
+def argv_with_port(argv: tuple[str, ...], port: int) -> tuple[str, ...]:
+    """argv with its --port value replaced (or --port appended when it has none)."""
+    result = list(argv)
+    for index, arg in enumerate(result):
+        if arg == "--port" and index + 1 < len(result):
+            result[index + 1] = str(port)
+            return tuple(result)
+        if arg.startswith("--port="):
+            result[index] = f"--port={port}"
+            return tuple(result)
+    return (*result, "--port", str(port))
+
+
+def sglang_server_flags(model_path: str, served_name: str, host: str, port: int, api_key: str, tp: int, dp: int,
+                        context_length: int, extra: tuple[str, ...]) -> list[str]:
+    """The server flags of `sglang.launch_server` (accepted by both 0.5.16 and 0.5.23)."""
+    flags = ["--model-path", model_path, "--served-model-name", served_name, "--host", host, "--port", str(port),
+             "--api-key", api_key, "--tp-size", str(tp)]
+    if dp > 1:
+        flags += ["--dp-size", str(dp)]
+    flags += ["--context-length", str(context_length), "--enable-metrics"]
+    return flags + list(extra)
+
+
+def sglang_argv(server_flags: list[str], router: bool) -> tuple[str, ...]:
+    """`python -m sglang.launch_server ...`, or `python -m sglang_router.launch_server ...` for routed replicas."""
+    module = "sglang_router.launch_server" if router else "sglang.launch_server"
+    return (sys.executable, "-m", module, *server_flags)
+
+
+def multinode_argvs(argv: tuple[str, ...], nodes: int, dist_init_addr: str) -> tuple[tuple[str, ...], ...]:
+    """One command per node: the same server flags plus --nnodes/--node-rank/--dist-init-addr."""
+    return tuple((*argv, "--nnodes", str(nodes), "--node-rank", str(rank), "--dist-init-addr", dist_init_addr)
+                 for rank in range(nodes))
+
+
+def vllm_argv(model_path: str, served_name: str, host: str, port: int, api_key: str, tp: int, dp: int,
+              context_length: int, utilization: float | None, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """`vllm serve ...` with the plan's parallelism, length, memory share and multimodal limits."""
+    argv = ["vllm", "serve", model_path, "--served-model-name", served_name, "--host", host, "--port", str(port),
+            "--api-key", api_key, "--tensor-parallel-size", str(tp)]
+    if dp > 1:
+        argv += ["--data-parallel-size", str(dp)]
+    argv += ["--max-model-len", str(context_length)]
+    if utilization is not None:  # None: --engine-args gives its own
+        argv += ["--gpu-memory-utilization", f"{utilization:.2f}"]
+    argv += ["--limit-mm-per-prompt", json.dumps(VLLM_MM_LIMITS)]
+    return tuple(argv + list(extra))
+
+
+def shell_line(env: dict[str, str], argv: tuple[str, ...]) -> str:
+    """A copy-paste shell line: the plan's variables, then the command (quoted with shlex)."""
+    assignments = [f"{name}={shlex.quote(value)}" for name, value in env.items()]
+    return " ".join([*assignments, shlex.join(argv)])
+
+
+def python_snippet(base_url: str, api_key: str, model: str) -> str:
+    """A short openai-client program that streams an answer about a local image from this server."""
+    return "\n".join([
+        "import base64, pathlib",
+        "from openai import OpenAI",
+        "",
+        f"client = OpenAI(base_url={base_url + '/v1'!r}, api_key={api_key!r})",
+        'image = base64.b64encode(pathlib.Path("photo.jpg").read_bytes()).decode()',
+        "stream = client.chat.completions.create(",
+        f"    model={model!r},",
+        '    messages=[{"role": "user", "content": [',
+        '        {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{image}"}},',
+        '        {"type": "text", "text": "Describe this image."},',
+        "    ]}],",
+        "    stream=True,",
+        ")",
+        "for chunk in stream:",
+        "    if chunk.choices:",
+        '        print(chunk.choices[0].delta.content or "", end="", flush=True)',
+        "print()",
+    ])

@@ -1,0 +1,121 @@
+"""A stand-in for SGLang at its HTTP boundary, for tests on machines without a GPU.
+
+Run as `python -m standin --model-path M --port P [sglang flags...] [--load-seconds S] [--tpot-ms T]
+[--script answers.json] [--fail-at-start KIND]`. Unknown sglang flags are accepted and ignored, so a real
+launch plan's argv works once `-m sglang.launch_server` becomes `-m standin` (see standin_plan).
+Chunk format, error bodies and status codes follow sglang/srt/entrypoints/openai (serving_chat.py,
+serving_base.py, sse_utils.py, protocol.py) and http_server.py (/health 503 until warmed up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from standin.answers import load_script
+from standin.boot import FAILURES, failure_lines, run_boot
+from standin.http_api import StandinHandler, StandinState
+
+if TYPE_CHECKING:
+    from backend.plans.planner import LaunchPlan
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STANDIN_OPTIONS = ("load_seconds", "tpot_ms", "ttft_ms", "script", "fail_at_start", "children", "ignore_sigterm",
+                   "compat")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The sglang flags the stand-in reads, plus its own."""
+    parser = argparse.ArgumentParser(prog="python -m standin", description=__doc__)
+    parser.add_argument("--model-path", "--model", default="Qwen/Qwen2.5-VL-7B-Instruct")
+    parser.add_argument("--served-model-name", default=None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=30000)
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--context-length", type=int, default=128000)
+    parser.add_argument("--enable-metrics", action="store_true")
+    parser.add_argument("--load-seconds", type=float, default=0.5, help="/health answers 503 until this has passed")
+    parser.add_argument("--tpot-ms", type=float, default=5.0, help="delay between streamed tokens")
+    parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before the first token")
+    parser.add_argument("--script", default=None, help='JSON file: [{"match": regex, "answer": text}]')
+    parser.add_argument("--fail-at-start", choices=FAILURES, default=None)
+    parser.add_argument("--children", type=int, default=0, help="helper processes to run (like SGLang's scheduler)")
+    parser.add_argument("--ignore-sigterm", action="store_true", help="only SIGKILL ends it")
+    parser.add_argument("--compat", choices=("0.5.23", "0.5.16"), default="0.5.23",
+                        help="0.5.16 answers an undecodable image with HTTP 500 instead of 400")
+    return parser
+
+
+def standin_plan(plan: LaunchPlan, **options: object) -> LaunchPlan:
+    """The plan with `-m sglang.launch_server` replaced by `-m standin` and stand-in options appended.
+
+    Options: load_seconds, tpot_ms, ttft_ms, script, fail_at_start, children, ignore_sigterm, compat.
+    """
+    argv = list(plan.argv)
+    try:
+        at = next(i for i in range(len(argv) - 1) if argv[i] == "-m" and argv[i + 1] == "sglang.launch_server")
+    except StopIteration as error:
+        raise ValueError(f"not a `python -m sglang.launch_server` plan: {argv[:4]}") from error
+    argv[at + 1] = "standin"
+    for name, value in options.items():
+        if name not in STANDIN_OPTIONS:
+            raise TypeError(f"unknown stand-in option {name!r}; known: {', '.join(STANDIN_OPTIONS)}")
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            argv += [flag] if value else []
+        elif value is not None:
+            argv += [flag, str(value)]
+    python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), plan.env.get("PYTHONPATH", "")]))
+    return dataclasses.replace(plan, argv=tuple(argv), env={**plan.env, "PYTHONPATH": python_path})
+
+
+def _spawn_children(count: int) -> list[subprocess.Popen[bytes]]:
+    code = "import time\nwhile True: time.sleep(3600)"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(count)]
+
+
+class BackloggedHTTPServer(ThreadingHTTPServer):
+    """Queues as many waiting connections as uvicorn does (2048; Python's default of 5 resets bursts of 32+
+    streamed requests, each of which opens its own connection)."""
+
+    request_queue_size = 2048
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Bind, print the loading lines, then serve until killed."""
+    args, _unknown = build_parser().parse_known_args(argv)
+    served = args.served_model_name or args.model_path
+    if args.ignore_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    state = StandinState(
+        model=args.model_path, served_model_name=served, api_key=args.api_key, context_length=args.context_length,
+        enable_metrics=args.enable_metrics, tpot_s=args.tpot_ms / 1000.0, ttft_s=args.ttft_ms / 1000.0,
+        script=load_script(args.script), compat=args.compat,
+    )
+    try:
+        server = BackloggedHTTPServer((args.host, args.port), StandinHandler)
+    except OSError as error:
+        for line in failure_lines("port", args.host, args.port, args.model_path)[0]:
+            print(line.replace("[Errno 98]", f"[Errno {error.errno}]"), flush=True)
+        return 1
+    server.daemon_threads = True
+    server.state = state  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, name="standin-http", daemon=True).start()
+    children = _spawn_children(args.children)
+    status = run_boot(args.load_seconds, args.model_path, served, args.host, args.port, args.context_length,
+                      args.api_key, args.fail_at_start, state.ready.set)
+    if status is not None:
+        for child in children:
+            child.kill()
+        return status
+    threading.Event().wait()
+    return 0
+

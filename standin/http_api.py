@@ -1,0 +1,315 @@
+"""The stand-in engine's HTTP side: SGLang's routes, chunk format, error bodies and status codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+
+from standin.answers import EOS_TOKEN_ID, Answer, ScriptEntry, choose_answer, last_user_text, prompt_tokens
+from standin.media import ImageGrid, MediaItem, MediaLoadError, grid_for_model, load_image, load_video
+
+CRASH_WORD = "__crash__"
+CRASH_AFTER_PIECES = 3
+
+
+@dataclass
+class StandinState:
+    """Settings and counters shared by the request threads."""
+
+    model: str
+    served_model_name: str
+    api_key: str | None
+    context_length: int
+    enable_metrics: bool
+    tpot_s: float
+    ttft_s: float
+    script: tuple[ScriptEntry, ...]
+    compat: str
+    ready: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"requests": 0, "aborted": 0, "completed": 0, "active": 0, "errors": 0}
+    )
+    prompt_tokens_total: int = 0
+    generation_tokens_total: int = 0
+    last_images: list[list[int]] = field(default_factory=list)  # (w, h) of each image the last request carried
+
+    @property
+    def grid(self) -> ImageGrid:
+        """How the served model cuts images (Qwen3-VL names get Qwen3-VL's grid and 0..1000 answers)."""
+        return grid_for_model(self.served_model_name)
+
+    def bump(self, **changes: int) -> None:
+        """Add to the counters."""
+        with self.lock:
+            for name, delta in changes.items():
+                self.counts[name] += delta
+
+
+class RequestError(Exception):
+    """A request SGLang would refuse: HTTP status and the ErrorResponse fields."""
+
+    def __init__(self, status: int, message: str, err_type: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.err_type = status, message, err_type
+
+
+def error_body(status: int, message: str, err_type: str) -> dict:
+    """SGLang's ErrorResponse.model_dump()."""
+    return {"object": "error", "message": message, "type": err_type, "param": None, "code": status}
+
+
+def sse(payload: dict) -> bytes:
+    """One server-sent event as SGLang writes it."""
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+def stream_chunk(chunk_id: str, created: int, model: str, *, role: str | None = None, content: str | None = None,
+                 finish_reason: str | None = None, matched_stop: int | None = None) -> dict:
+    """sse_utils.build_sse_content: delta keeps reasoning_content (null); role/content only when set."""
+    delta: dict = {"reasoning_content": None}
+    if role is not None:
+        delta["role"] = role
+    if content is not None:
+        delta["content"] = content
+    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason,
+              "matched_stop": matched_stop}
+    return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]}
+
+
+def usage_info(prompt: int, completion: int, media: list[MediaItem]) -> dict:
+    """UsageInfo as UsageProcessor.calculate_token_usage fills it (details only when media was sent)."""
+    image_tokens = sum(item.tokens for item in media if item.kind == "image")
+    video_tokens = sum(item.tokens for item in media if item.kind == "video")
+    details = None
+    if image_tokens or video_tokens:
+        details = {"cached_tokens": 0}
+        if image_tokens:
+            details["image_tokens"] = image_tokens
+        if video_tokens:
+            details["video_tokens"] = video_tokens
+    return {"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion,
+            "prompt_tokens_details": details, "reasoning_tokens": 0, "completion_tokens_details": None}
+
+
+class StandinHandler(BaseHTTPRequestHandler):
+    """Routes: /health, /health_generate, /v1/models, /metrics, /model_info, /v1/chat/completions, /standin/stats."""
+
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "uvicorn"
+
+    @property
+    def state(self) -> StandinState:
+        return self.server.state  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        try:
+            sys.stdout.write(f'INFO:     {self.client_address[0]}:{self.client_address[1]} - "{self.requestline}" '
+                             f"{args[1] if len(args) > 1 else ''}\n")
+            sys.stdout.flush()
+        except OSError:
+            pass  # the app reading our output was killed: like SGLang's logging, keep serving without a log
+
+    def _send_json(self, status: int, payload: object) -> None:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_empty(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def _authorized(self) -> bool:
+        key = self.state.api_key
+        if not key or self.headers.get("Authorization", "") == f"Bearer {key}":
+            return True
+        self._send_json(401, {"error": "Unauthorized"})
+        return False
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.path.split("?", 1)[0]
+        state = self.state
+        if path == "/standin/stats":
+            with state.lock:
+                return self._send_json(200, {**state.counts, "last_images": state.last_images})
+        if path in ("/health", "/health_generate"):
+            return self._send_empty(200 if state.ready.is_set() else 503)
+        if path == "/metrics":
+            if not state.enable_metrics:
+                return self._send_json(404, {"detail": "Not Found"})
+            return self._send_metrics()
+        if not self._authorized():
+            return None
+        if path == "/v1/models":
+            card = {"id": state.served_model_name, "object": "model", "created": int(time.time()), "owned_by": "sglang",
+                    "root": state.served_model_name, "parent": None, "max_model_len": state.context_length}
+            return self._send_json(200, {"object": "list", "data": [card]})
+        if path == "/model_info":
+            return self._send_json(200, {"model_path": state.model, "tokenizer_path": state.model,
+                                         "is_generation": True, "preferred_sampling_params": None,
+                                         "weight_version": "default", "has_image_understanding": True,
+                                         "has_audio_understanding": False, "model_type": "qwen2_5_vl",
+                                         "architectures": ["Qwen2_5_VLForConditionalGeneration"]})
+        return self._send_json(404, {"detail": "Not Found"})
+
+    def _send_metrics(self) -> None:
+        state = self.state
+        label = f'{{model_name="{state.served_model_name}"}}'
+        with state.lock:
+            rows = [("sglang:num_running_reqs", "gauge", state.counts["active"]),
+                    ("sglang:num_queue_reqs", "gauge", 0),
+                    ("sglang:num_requests_total", "counter", state.counts["requests"]),
+                    ("sglang:num_aborted_requests_total", "counter", state.counts["aborted"]),
+                    ("sglang:prompt_tokens_total", "counter", state.prompt_tokens_total),
+                    ("sglang:generation_tokens_total", "counter", state.generation_tokens_total)]
+        text = "".join(f"# TYPE {name} {kind}\n{name}{label} {float(value)}\n" for name, kind, value in rows).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        self.send_header("content-length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if path != "/v1/chat/completions":
+            return self._send_json(404, {"detail": "Not Found"})
+        if not self.state.ready.is_set():
+            return self._send_empty(503)
+        if not self._authorized():
+            return None
+        self.state.bump(requests=1)
+        try:
+            request = self._parse(body)
+            media = self._load_media(request["messages"])
+            prompt = prompt_tokens(request["messages"], media)
+            if prompt >= self.state.context_length:
+                raise RequestError(400, f"The input ({prompt} tokens) is longer than the model's context length "
+                                        f"({self.state.context_length} tokens).", "BadRequestError")
+        except RequestError as error:
+            self.state.bump(errors=1)
+            return self._send_json(error.status, error_body(error.status, error.message, error.err_type))
+        max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
+        answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative)
+        crash = CRASH_WORD in last_user_text(request["messages"])
+        with self.state.lock:
+            self.state.prompt_tokens_total += prompt
+        if request.get("stream"):
+            return self._stream(request, answer, prompt, media, crash)
+        return self._complete(request, answer, prompt, media, crash)
+
+    def _parse(self, body: bytes) -> dict:
+        try:
+            request = json.loads(body)
+        except ValueError as error:
+            raise RequestError(400, f"JSON decode error: {error}", "Bad Request") from error
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list) or "model" not in request:
+            raise RequestError(400, "1 validation error for ChatCompletionRequest: messages/model: Field required",
+                               "Bad Request")
+        return request
+
+    def _load_media(self, messages: list[dict]) -> list[MediaItem]:
+        media: list[MediaItem] = []
+        counts = {"image": 0, "video": 0}
+        for message in messages:
+            parts = message.get("content") if isinstance(message.get("content"), list) else []
+            for part in parts:
+                kind = {"image_url": "image", "video_url": "video"}.get(part.get("type", ""))
+                if kind is None:
+                    continue
+                url = str((part.get(part["type"]) or {}).get("url", ""))
+                try:
+                    media.append(load_image(url, self.state.grid) if kind == "image" else load_video(url))
+                except MediaLoadError as error:
+                    raise self._media_error(kind, counts[kind], error) from error
+                counts[kind] += 1
+        with self.state.lock:  # what the last request sent, for tests that check the frame the app chose
+            self.state.last_images = [list(item.original_size) for item in media if item.kind == "image"]
+        return media
+
+    def _media_error(self, kind: str, index: int, error: Exception) -> RequestError:
+        message = f"An exception occurred while loading {kind.upper()} data at index {index}: {error}"
+        if self.state.compat == "0.5.16":  # a RuntimeError there, turned into a 500 by serving_base
+            return RequestError(500, f"Internal server error: {message}", "InternalServerError")
+        return RequestError(400, message, "BadRequestError")
+
+    def _complete(self, request: dict, answer: Answer, prompt: int, media: list[MediaItem], crash: bool) -> None:
+        state = self.state
+        state.bump(active=1)
+        if crash:
+            _crash()
+        time.sleep(state.ttft_s + state.tpot_s * len(answer.pieces))
+        completion = len(answer.pieces) + (1 if answer.finish_reason == "stop" else 0)
+        matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None
+        choice = {"index": 0, "message": {"role": "assistant", "content": answer.text, "reasoning_content": None},
+                  "logprobs": None, "finish_reason": answer.finish_reason, "matched_stop": matched}
+        payload = {"id": uuid.uuid4().hex, "object": "chat.completion", "created": int(time.time()),
+                   "model": request["model"], "choices": [choice], "usage": usage_info(prompt, completion, media),
+                   "metadata": None}
+        with state.lock:
+            state.generation_tokens_total += completion
+        state.bump(active=-1, completed=1)
+        self._send_json(200, payload)
+
+    def _stream(self, request: dict, answer: Answer, prompt: int, media: list[MediaItem], crash: bool) -> None:
+        state = self.state
+        chunk_id, created, model = uuid.uuid4().hex, int(time.time()), request["model"]
+        include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        state.bump(active=1)
+        sent = 0
+        try:
+            time.sleep(state.ttft_s)
+            self._write(sse(stream_chunk(chunk_id, created, model, role="assistant", content="")))
+            for piece in answer.pieces:
+                if crash and sent >= CRASH_AFTER_PIECES:
+                    _crash()
+                time.sleep(state.tpot_s)
+                self._write(sse(stream_chunk(chunk_id, created, model, content=piece)))
+                sent += 1
+            completion = sent + (1 if answer.finish_reason == "stop" else 0)
+            matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None
+            self._write(sse(stream_chunk(chunk_id, created, model, finish_reason=answer.finish_reason,
+                                         matched_stop=matched)))
+            if include_usage:
+                usage = usage_info(prompt, completion, media)
+                self._write(sse({"id": chunk_id, "object": "chat.completion.chunk", "created": created,
+                                 "model": model, "choices": [], "usage": usage}))
+            self._write(b"data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            # The client went away: SGLang aborts the request (tokenizer_manager create_abort_task).
+            with state.lock:
+                state.generation_tokens_total += sent
+            state.bump(active=-1, aborted=1)
+            self.close_connection = True
+            return
+        with state.lock:
+            state.generation_tokens_total += completion
+        state.bump(active=-1, completed=1)
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+def _crash() -> None:
+    sys.stderr.write("Stand-in: crashing on request (__crash__ in the prompt)\n")
+    sys.stderr.flush()
+    os._exit(3)

@@ -1,0 +1,72 @@
+"""One browser's session: its conversation with the engine, what each turn showed, and its recent speeds."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
+from backend.chat.session import ChatSession, SamplingParams
+from backend.grounding import GroundingResult
+from ui.context import AppContext
+
+
+@dataclass
+class TurnView:
+    """What the chat shows for one turn besides its text and files: what was drawn from the answer."""
+
+    overlay_path: str | None = None
+    grounding: GroundingResult | None = None
+    grounding_image: str | None = None  # the uploaded image the grounding belongs to
+    timeline: tuple[tuple[str, str], ...] = ()  # (thumbnail path, caption) per video moment
+
+
+class BrowserSession:
+    """One browser's conversation (held in a gr.State): the chat, its views, and recent answer speeds."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.app_context = context
+        self.context = context.for_session()  # the overlays, thumbnails and exports of this session go here
+        self.chat = ChatSession(context.endpoint)
+        self._views: dict[int, tuple[Turn, TurnView]] = {}  # by id of the turn (turns are not hashable)
+        self.speeds: list[tuple[int, float]] = []  # (answer number, tok/s)
+        self.answers = 0
+
+    def __deepcopy__(self, memo: dict) -> BrowserSession:
+        # gr.State hands each browser a deep copy of its initial value: a copy is a fresh, empty session.
+        return BrowserSession(self.app_context)
+
+    def configure(self, system_prompt: str, sampling: SamplingParams) -> None:
+        """Use these settings from the next answer on."""
+        self.chat.conversation.system_prompt = system_prompt.strip() or DEFAULT_SYSTEM_PROMPT
+        self.chat.sampling = sampling
+
+    def clear(self) -> None:
+        """Forget the conversation (speeds stay, they describe the server)."""
+        self.chat.clear()
+        self._views.clear()
+
+    def close(self) -> None:
+        """The browser session ended (gradio deletes its state): stop its answer, forget it, remove its files."""
+        self.clear()
+        shutil.rmtree(self.context.work_dir, ignore_errors=True)
+
+    def show(self, turn: Turn, view: TurnView) -> None:
+        """From now on, `view` is what the chat shows for `turn` (a new turn, or a regenerated one)."""
+        self._views[id(turn)] = (turn, view)
+
+    def view_of(self, turn: Turn) -> TurnView:
+        """What the chat shows for `turn` besides its text (an empty view for a turn never shown)."""
+        kept = self._views.get(id(turn))
+        return kept[1] if kept is not None and kept[0] is turn else TurnView()
+
+    @property
+    def views(self) -> list[TurnView]:
+        """The views of the turns so far, in turn order."""
+        return [self.view_of(turn) for turn in self.chat.turns]
+
+    def record_speed(self, tokens_per_s: float | None) -> None:
+        """Keep the last 30 answers' decode speeds for the plot."""
+        self.answers += 1
+        if tokens_per_s is not None:
+            self.speeds = [*self.speeds, (self.answers, round(tokens_per_s, 1))][-30:]
