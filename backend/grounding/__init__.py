@@ -23,7 +23,7 @@ from backend.grounding.coords import (
 )
 from backend.grounding.draw import draw_overlay
 from backend.grounding.export import annotated_sections, coco_json, result_json
-from backend.grounding.parse import ParsedAnswer, RawItem, parse_answer
+from backend.grounding.parse import DEFAULT_LABEL_LANGUAGES, ParsedAnswer, RawItem, parse_answer
 
 __all__ = [
     "FAMILIES",
@@ -54,7 +54,7 @@ class GroundingResult:
 
     @property
     def found(self) -> bool:
-        """True when at least one box or point survived mapping."""
+        """True when at least one box, point or agent action survived mapping."""
         return bool(self.items)
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +78,7 @@ def ground(
     input_size: Size,
     family: str,
     image: Image.Image | None = None,
+    label_languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES,
 ) -> GroundingResult:
     """Parse an answer, map its boxes/points to original pixels and draw them on `image` if given.
 
@@ -86,7 +87,7 @@ def ground(
     model name, a path). Never raises on model output; raises ValueError for bad sizes or family.
     """
     family = normalize_family(family)
-    parsed = parse_answer(answer_text)
+    parsed = parse_answer(answer_text, label_languages=label_languages)
     mapped = map_items(parsed.items, original_size, input_size, family)
     notes = list(parsed.notes) + list(mapped.notes)
     if parsed.items and not mapped.items:

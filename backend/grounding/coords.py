@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.families import FAMILIES as FAMILY_TABLE
 from backend.families import family_for_model, get_family
-from backend.grounding.parse import RawItem
+from backend.grounding.items import RawItem, display_label
 
 Size = tuple[int, int]  # (width, height)
 
@@ -22,19 +22,25 @@ class GroundedItem:
     """One grounding item mapped onto the original image, in its pixels."""
 
     index: int  # 1-based position in the answer, stable across dropped items
-    kind: str  # "box" | "point"
+    kind: str  # "box" | "point" | "action"
     box: tuple[float, float, float, float] | None
-    point: tuple[float, float] | None
-    label: str
+    point: tuple[float, float] | None  # a point, or an action's coordinate (None for type / key / wait ...)
+    label: str  # for an action: the action ("click", "swipe", ...)
     text: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
     source: str = "json"
     model_coords: tuple[float, ...] = ()  # as the model wrote them
+    point2: tuple[float, float] | None = None  # a two-point action's coordinate2 (drag, swipe)
 
     @property
     def display_label(self) -> str:
         """The label to show: the label, else the spotted text, else the kind."""
-        return self.label or self.text or self.kind
+        return display_label(self.label, self.text, self.kind)
+
+    @property
+    def step(self) -> int:
+        """An action's place in the answer's sequence of actions (0 for other items)."""
+        return int(self.attributes.get("step", 0) or 0)
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,13 @@ def map_items(raw_items: Sequence[RawItem], original_size: Size, input_size: Siz
                 dropped.append(f"#{index} {raw.display_label!r} ({reason})")
                 continue
             kept.append(_grounded(index, raw, box=box))
+        elif raw.kind == "action":
+            points = [frame_to_original(x, y, frame, original_size) for x, y in raw.points[:2]]
+            if any(not (0 <= x <= width and 0 <= y <= height) for x, y in points):
+                dropped.append(f"#{index} {raw.display_label!r} (action outside the screenshot)")
+                continue
+            kept.append(_grounded(index, raw, point=points[0] if points else None,
+                                  point2=points[1] if len(points) > 1 else None))
         else:
             x, y = frame_to_original(raw.coords[0], raw.coords[1], frame, original_size)
             if not (0 <= x <= width and 0 <= y <= height):
@@ -135,9 +148,10 @@ def _grounded(
     raw: RawItem,
     box: tuple[float, float, float, float] | None = None,
     point: tuple[float, float] | None = None,
+    point2: tuple[float, float] | None = None,
 ) -> GroundedItem:
     return GroundedItem(
-        index, raw.kind, box, point, raw.label, raw.text, dict(raw.attributes), raw.source, raw.coords
+        index, raw.kind, box, point, raw.label, raw.text, dict(raw.attributes), raw.source, raw.coords, point2
     )
 
 

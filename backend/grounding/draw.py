@@ -5,7 +5,7 @@ from __future__ import annotations
 import colorsys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -43,12 +43,14 @@ class DrawStyle:
     padding: int
 
 
-def style_for(size: tuple[int, int]) -> DrawStyle:
+def style_for(size: tuple[int, int], items: int = 1) -> DrawStyle:
     """Line width, font size and ring radius that read well on an image of this size (thumbnails to 8K), also
-    when a phone shows it about 350 px wide: tags about 1/36 of the long side, rings at least 1.2% of the short."""
+    when a phone shows it about 350 px wide: tags about 1/36 of the long side, rings at least 1.2% of the short.
+    Crowded pictures (over 12 items) get smaller tags, so tags do not hide the boxes around them."""
     short_side, long_side = max(1, min(size)), max(1, max(size))
     line_width = max(2, min(14, round(short_side / 300)))
-    font_size = max(11, min(160, round(max(short_side / 45, long_side / 36))))
+    crowding = min(1.0, (12 / max(1, items)) ** 0.5)
+    font_size = max(11, min(160, round(max(short_side / 45, crowding * long_side / 36))))
     ring_radius = max(6, 4 * line_width, round(short_side * 0.012))
     return DrawStyle(line_width, font_size, ring_radius, max(2, font_size // 5))
 
@@ -154,13 +156,17 @@ def tag_size(text: str, fonts: TagFonts, padding: int) -> tuple[int, int, int]:
 
 
 def draw_overlay(image: Image.Image, items: Sequence[GroundedItem], style: DrawStyle | None = None) -> Image.Image:
-    """A copy of the image (RGB, original size) with every box, point and tag drawn on it."""
+    """A copy of the image (RGB, original size) with every box, point, agent action and tag drawn on it."""
     canvas = image.convert("RGB") if image.mode != "RGB" else image.copy()
-    style = style or style_for(canvas.size)
+    style = style or style_for(canvas.size, len(items))
+    actions = [item for item in items if item.kind == "action"]
+    items = [item for item in items if item.kind != "action"]
     colors = label_colors(items)
     tags = tag_texts(items)
-    fonts = load_tag_fonts(style.font_size, tags)
+    fonts = load_tag_fonts(style.font_size, tags + [action_tag(item) for item in actions])
     draw = ImageDraw.Draw(canvas)
+    if actions:
+        draw_actions(draw, canvas.size, actions, fonts, style)
     for item in items:
         color = colors[item.display_label]
         if item.box is not None:
@@ -172,6 +178,68 @@ def draw_overlay(image: Image.Image, items: Sequence[GroundedItem], style: DrawS
         anchor = _tag_anchor(item, style)
         _draw_tag(draw, canvas.size, anchor, tag, colors[item.display_label], fonts, style)
     return canvas
+
+
+ACTION_COLOR: RGB = (255, 64, 129)
+SCROLL_ACTIONS = frozenset(("scroll", "hscroll"))
+
+
+def action_tag(item: GroundedItem) -> str:
+    """"2 click", or with what it types or presses: '3 type "hello"'."""
+    said = item.text or " ".join(str(key) for key in item.attributes.get("keys", []) or [])
+    said = said if len(said) <= _MAX_TAG_CHARS else said[: _MAX_TAG_CHARS - 1] + "…"
+    return f"{item.step or item.index} {item.label}" + (f" “{said}”" if said else "")
+
+
+def draw_actions(draw: ImageDraw.ImageDraw, size: tuple[int, int], actions: Sequence[GroundedItem], fonts: TagFonts,
+                 style: DrawStyle) -> None:
+    """Agent actions in order: a numbered ring per click, an arrow per drag / swipe / scroll, and typing or key
+    presses labelled at the last place clicked. Actions with no place and no earlier click are only listed."""
+    last: tuple[float, float] | None = None
+    # a tap is a finger, not a pixel: bigger rings and bolder arrows than a pointed-at object gets
+    style = replace(style, ring_radius=2 * style.ring_radius, line_width=max(3, round(1.5 * style.line_width)))
+    for item in sorted(actions, key=lambda action: action.step):
+        start = item.point or last
+        if start is None:
+            continue
+        end = item.point2 or (_scroll_end(item, size) if item.label in SCROLL_ACTIONS else None)
+        if item.label == "left_click_drag" and item.point is not None and last is not None:
+            start, end = last, item.point  # computer_use drags from where the cursor is to its coordinate
+        if item.point is not None:
+            _draw_ring(draw, item.point, ACTION_COLOR, style)
+        if end is not None:
+            _draw_arrow(draw, start, end, ACTION_COLOR, style)
+        below = 0 if item.point is not None else 2 * style.ring_radius + style.font_size  # off the arrow's head
+        anchor = (start[0] + style.ring_radius, start[1] + style.ring_radius + below)
+        _draw_tag(draw, size, anchor, action_tag(item), ACTION_COLOR, fonts, style)
+        last = end or item.point or last
+
+
+def _scroll_end(item: GroundedItem, size: tuple[int, int]) -> tuple[float, float] | None:
+    """Where a scroll arrow points: up or down (left / right for hscroll) a tenth of the screen."""
+    if item.point is None:
+        return None
+    direction = str(item.attributes.get("direction", "")).lower()
+    pixels = item.attributes.get("pixels")
+    sign = -1 if direction in ("up", "left") or (isinstance(pixels, (int, float)) and pixels > 0) else 1
+    x, y = item.point
+    if item.label == "hscroll" or direction in ("left", "right"):
+        return x + sign * size[0] / 10, y
+    return x, y + sign * size[1] / 10
+
+
+def _draw_arrow(draw: ImageDraw.ImageDraw, start: tuple[float, float], end: tuple[float, float], color: RGB,
+                style: DrawStyle) -> None:
+    halo = text_color_on(color)
+    (x1, y1), (x2, y2) = start, end
+    length = max(1.0, ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    head = max(4 * style.line_width, style.ring_radius)
+    base = (x2 - ux * head, y2 - uy * head)
+    wings = [(base[0] - uy * head / 2, base[1] + ux * head / 2), (base[0] + uy * head / 2, base[1] - ux * head / 2)]
+    draw.line((x1, y1, *base), fill=halo, width=style.line_width + 2)
+    draw.line((x1, y1, *base), fill=color, width=style.line_width)
+    draw.polygon([(x2, y2), *wings], fill=color, outline=halo)
 
 
 def box_pixels(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

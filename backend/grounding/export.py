@@ -24,6 +24,10 @@ def item_json(item: GroundedItem) -> dict[str, Any]:
         data["bbox"] = _rounded(item.box)
     if item.point is not None:
         data["point"] = _rounded(item.point)
+    if item.kind == "action":
+        data["action"], data["step"] = item.label, item.step
+        if item.point2 is not None:
+            data["point2"] = _rounded(item.point2)
     data["source"] = item.source
     data["model_coords"] = list(item.model_coords)
     if item.attributes:
@@ -74,8 +78,9 @@ def annotated_sections(
     for item in items:
         if item.box is not None:
             x1, y1, x2, y2 = (round(value) for value in item.box)
+        elif item.point is None:  # an action with no place on the screen (type, key, wait): listed, not drawn
+            continue
         else:
-            assert item.point is not None
             x, y = round(item.point[0]), round(item.point[1])
             x1, y1 = max(0, x - half), max(0, y - half)
             x2, y2 = min(original_size[0], x + half), min(original_size[1], y + half)
@@ -87,6 +92,7 @@ def coco_json(
     items: Sequence[GroundedItem], original_size: Size, file_name: str = "image.png", image_id: int = 1
 ) -> dict[str, Any]:
     """A COCO-style detection file: one image, categories by label, boxes as [x, y, w, h]; points as keypoints."""
+    items = [item for item in items if item.box is not None or item.point is not None]
     categories = {label: number for number, label in enumerate(dict.fromkeys(i.display_label for i in items), 1)}
     annotations = []
     for number, item in enumerate(items, start=1):
@@ -100,8 +106,7 @@ def coco_json(
             x1, y1, x2, y2 = item.box
             annotation["bbox"] = _rounded((x1, y1, x2 - x1, y2 - y1))
             annotation["area"] = round((x2 - x1) * (y2 - y1), _DECIMALS)
-        else:
-            assert item.point is not None
+        elif item.point is not None:
             annotation["bbox"] = _rounded((item.point[0], item.point[1], 0.0, 0.0))
             annotation["area"] = 0.0
             annotation["keypoints"] = [*_rounded(item.point), 2]

@@ -1,4 +1,8 @@
-"""Find JSON values anywhere in model text: strict, lenient (Python-literal style) and truncated."""
+"""Find JSON values anywhere in model text: strict, lenient (Python-literal style) and truncated.
+
+Objects that repeat a key (Qwen packs several objects into one: {"object_name": "monitor", "bbox": [...],
+"object_name": "laptop", "bbox": [...]}) decode as RepeatedKeys, which keep every (key, value) pair.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,32 @@ _MAX_FAILED_STARTS = 2000  # bounds the scan on long prose full of stray bracket
 _LITERAL_WORDS = {"true": "True", "false": "False", "null": "None"}
 
 
+class RepeatedKeys(dict):  # a dict on purpose: code that ignores repeats sees json's last-wins object
+    """A JSON object with a repeated key: the dict holds the last value (as json does), `pairs` every pair in order."""
+
+    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs: tuple[tuple[Any, Any], ...] = tuple(pairs)
+
+
+def object_from_pairs(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """A dict, or a RepeatedKeys when a key comes twice (json's object_pairs_hook)."""
+    keys = [key for key, _value in pairs]
+    return RepeatedKeys(pairs) if len(set(keys)) < len(keys) else dict(pairs)
+
+
+def split_repeated(obj: dict[Any, Any]) -> list[dict[Any, Any]]:
+    """The objects packed into one with repeated keys, in order: a new one starts where a key repeats."""
+    if not isinstance(obj, RepeatedKeys):
+        return [obj]
+    groups: list[dict[Any, Any]] = [{}]
+    for key, value in obj.pairs:
+        if key in groups[-1]:
+            groups.append({})
+        groups[-1][key] = value
+    return groups
+
+
 @dataclass(frozen=True)
 class JsonFind:
     """One JSON value found in text, with how it had to be read."""
@@ -27,7 +57,7 @@ class JsonFind:
 
 def iter_json_values(text: str) -> Iterator[JsonFind]:
     """Yield every top-level JSON array/object in the text, left to right; never raises."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=object_from_pairs)
     position = 0
     failed_starts = 0
     while failed_starts < _MAX_FAILED_STARTS:
@@ -67,14 +97,33 @@ def lenient_loads(fragment: str) -> Any | None:
     """Read JSON-like text with single quotes, trailing commas or Python literals; None if unreadable."""
     fragment = fragment.replace("\u201c", '"').replace("\u201d", '"')
     try:
-        return json.loads(fragment)
+        return json.loads(fragment, object_pairs_hook=object_from_pairs)
     except (ValueError, RecursionError):
         pass
     try:
-        value = ast.literal_eval(_pythonize_words(fragment))
+        value = _literal(ast.parse(_pythonize_words(fragment).strip(), mode="eval"))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, (list, dict, tuple)) else None
+
+
+def _literal(node: ast.AST) -> Any:
+    """ast.literal_eval for containers, strings, numbers, booleans and None, keeping repeated dict keys."""
+    if isinstance(node, ast.Expression):
+        return _literal(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return node.value
+    if isinstance(node, ast.List):
+        return [_literal(element) for element in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(element) for element in node.elts)
+    if isinstance(node, ast.Dict) and all(key is not None for key in node.keys):
+        return object_from_pairs([(_literal(key), _literal(value)) for key, value in zip(node.keys, node.values)])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        operand = _literal(node.operand)
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            return operand if isinstance(node.op, ast.UAdd) else -operand
+    raise ValueError(f"not a literal: {type(node).__name__}")
 
 
 def _pythonize_words(fragment: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image
 
-from backend.grounding.jsonscan import as_number, iter_json_values
+from backend.grounding.jsonscan import as_number, iter_json_values, split_repeated
 
 _CLOCK = r"\d{1,2}(?::\d{1,2}){1,2}(?:\.\d+)?"
 _SECONDS = r"\d+(?:\.\d+)?"
@@ -26,8 +26,14 @@ _START_KEYS = ("start_time", "start", "begin", "start_s", "from")
 _END_KEYS = ("end_time", "end", "stop", "end_s", "to")
 _SPAN_KEYS = ("timestamp", "time", "timestamps", "time_range", "span")
 _TEXT_KEYS = ("description", "caption", "event", "label", "text", "content", "summary")
-_DESCRIPTION_STRIP = " \t,.;:-–—|*\"'`"
+_DESCRIPTION_STRIP = " \t,.;:-–—|*\"'`#()[]"
 _TRAILING_FILLER_RE = re.compile(r"\s+(?:in|from|between|at|during)$", re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"(?:(?<=[.!?。！？])|(?<=[.!?。！？][\"'”’)]))\s+")
+# "occurs from 28 seconds to 50 seconds in the video. During this segment, ...": the description is what follows.
+_LEADING_FILLER_RE = re.compile(
+    r"^(?:(?:in|of|within|into)\s+(?:the|this)\s+(?:video|clip|footage|recording)\b|in\s+it\b)[\s,.;:!)\]]*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,9 @@ def _moments_in_value(value: Any) -> list[Moment]:
         return [moment for element in value for moment in _moments_in_value(element)]
     if not isinstance(value, dict):
         return []
+    groups = split_repeated(value)
+    if len(groups) > 1:  # several events packed into one object with repeated keys
+        return [moment for group in groups for moment in _moments_in_value(group)]
     moment = _moment_from_object(value)
     if moment is not None:
         return [moment]
@@ -174,11 +183,20 @@ def _text_moments(text: str) -> list[Moment]:
         for position, match in enumerate(matches):
             previous_end = matches[position - 1].end() if position else 0
             next_start = matches[position + 1].start() if position + 1 < len(matches) else len(line)
-            after = line[match.end():next_start].strip(_DESCRIPTION_STRIP)
-            before = _TRAILING_FILLER_RE.sub("", line[previous_end:match.start()].strip(_DESCRIPTION_STRIP))
+            following = line[match.end():next_start].strip()
+            after = _LEADING_FILLER_RE.sub("", following.strip(_DESCRIPTION_STRIP)).strip(_DESCRIPTION_STRIP)
+            before = _last_sentence(line[previous_end:match.start()].strip(_DESCRIPTION_STRIP))
+            before = _TRAILING_FILLER_RE.sub("", before).strip(_DESCRIPTION_STRIP)
+            if following.startswith("(") and before:
+                after = ""  # "... 195.2s to 220.7s (since the next scene ...)": an aside, not the event
             start, end = _range_bounds(match)
-            moments.append(Moment(start, end, after or before.strip(_DESCRIPTION_STRIP), "text"))
+            moments.append(Moment(start, end, after or before, "text"))
     return moments
+
+
+def _last_sentence(fragment: str) -> str:
+    """The sentence that leads up to a time range, without the sentences before it on the line."""
+    return _SENTENCE_END_RE.split(fragment)[-1]
 
 
 def _to_original(moment: Moment, offset_s: float, time_scale: float) -> Moment:
@@ -214,7 +232,8 @@ def moment_thumbnails(
     capture = cv2.VideoCapture(str(video_path))
     notes: list[str] = []
     if not capture.isOpened():
-        return [MomentThumbnails(moment, None, None) for moment in moments], [f"Could not open {video_path} for thumbnails."]
+        unopened = [f"Could not open {video_path} for thumbnails."]
+        return [MomentThumbnails(moment, None, None) for moment in moments], unopened
     try:
         thumbnails = [
             MomentThumbnails(

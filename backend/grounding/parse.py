@@ -1,78 +1,54 @@
-"""Layered parsing of Qwen-VL grounding answers; never raises on model output."""
+"""Layered parsing of Qwen-VL grounding answers; never raises on model output.
+
+Besides boxes and points, agent answers (<tool_call>{"name": "computer_use"|"mobile_use", "arguments":
+{"action": ...}}</tool_call>, or the bare arguments object) become items of kind "action", numbered in
+answer order (attribute "step").
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from backend.grounding.jsonscan import as_number, iter_json_values
+from backend.grounding.actions import action_item, is_action, number_actions, tool_call, with_agent_context
+from backend.grounding.items import BOX_KEYS, POINT_KEYS, ParsedAnswer, RawItem, flat_numbers, text_of
+from backend.grounding.jsonscan import iter_json_values, split_repeated
+from backend.grounding.text_formats import box_token_items, html_items, plain_items, shorten, xml_point_items
 
-BOX_KEYS = ("bbox_2d", "bbox", "box")
-POINT_KEYS = ("point_2d", "point")
-_CONSUMED_KEYS = frozenset((*BOX_KEYS, *POINT_KEYS, "label", "text_content"))
-_NUMBER = r"-?\d+(?:\.\d+)?"
-_NUMBER_RE = re.compile(_NUMBER)
-_XML_POINTS_RE = re.compile(r"<points?\b([^<>]*)>([^<]*)(?:</points?>)?", re.IGNORECASE)
-_XML_ATTR_RE = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_BOX_TOKENS_RE = re.compile(
-    r"<\|object_ref_start\|>(?P<ref>.*?)<\|object_ref_end\|>|<\|box_start\|>(?P<box>.*?)<\|box_end\|>", re.DOTALL
-)
-_PLAIN_BOX_RE = re.compile(
-    rf"(?<![\d.,])[\[(]?\s*\(?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\)?\s*,\s*\(?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\)?\s*[\])]?(?![\d.,]*\d)"
-)
-_COORDINATE_HINT_RE = re.compile(r"bbox_2d|point_2d|data-bbox|<points?\b|<\|box_start\|>", re.IGNORECASE)
-_LABEL_STRIP = " \t-*•:;,.=>|#\"'`[](){}"
-_INLINE_TAGS = frozenset(("b", "i", "em", "strong", "span", "sub", "sup", "u", "a", "code", "small", "mark", "font"))
-_VOID_TAGS = frozenset(("img", "br", "hr", "input", "meta", "link", "area", "source", "col", "wbr"))
+TEXT_KEYS = ("text_content", "text")
+DEFAULT_LABEL_LANGUAGES = ("en", "zh")  # which name a bilingual answer is labelled with, first found wins
+NAME_KEYS = ("name", "object_name", "category", "class", "description")  # after "label" and per-language names
+_NAME_DICT_KEYS = ("names", "labels", "label", "name")  # {"names": {"en": ..., "zh": ...}}
+_ANY_LANGUAGE_KEY_RE = re.compile(r"(?:label|name)_([a-z]{2})|([a-z]{2})_(?:label|name)")
+_CONSUMED_KEYS = frozenset((*BOX_KEYS, *POINT_KEYS, "label", *TEXT_KEYS))
+_COORDINATE_HINT_RE = re.compile(r"bbox_2d|point_2d|data-bbox|<points?\b|<\|box_start\|>|<tool_call>", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class RawItem:
-    """One grounding item as the model wrote it, in the model's own coordinate frame."""
+def parse_answer(text: object, *, label_languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES) -> ParsedAnswer:
+    """Find boxes, points and agent actions in any format Qwen-VL writes; unreadable parts become notes.
 
-    kind: str  # "box" | "point"
-    coords: tuple[float, ...]  # (x1, y1, x2, y2) for a box, (x, y) for a point
-    label: str = ""
-    text: str = ""  # text_content of text spotting, or a document element's text
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    source: str = "json"  # "json" | "xml-points" | "qwenvl-html" | "box-tokens" | "plain"
-
-    @property
-    def display_label(self) -> str:
-        """The label to show: the label, else the spotted text, else the kind."""
-        return self.label or self.text or self.kind
-
-
-@dataclass(frozen=True)
-class ParsedAnswer:
-    """Every grounding item found in one answer, with notes on what had to be repaired or skipped."""
-
-    items: tuple[RawItem, ...]
-    notes: tuple[str, ...]
-    formats: tuple[str, ...]
-
-
-def parse_answer(text: object) -> ParsedAnswer:
-    """Find boxes and points in any format Qwen-VL writes; unreadable parts become notes."""
+    `label_languages` orders the names of a multilingual answer ({"name_en": ..., "name_zh": ...}): the first
+    language present labels the item; every name stays in its attributes.
+    """
     if not isinstance(text, str) or not text.strip():
         return ParsedAnswer((), (), ())
     items: list[RawItem] = []
     notes: list[str] = []
+    languages = tuple(str(language).lower() for language in label_languages)
     layers: tuple[tuple[str, Callable[[str, list[str]], list[RawItem]]], ...] = (
-        ("JSON", _json_items),
-        ("XML points", _xml_point_items),
-        ("QwenVL HTML", _html_items),
-        ("box tokens", _box_token_items),
+        ("JSON", lambda answer, found_notes: _json_items(answer, found_notes, languages)),
+        ("XML points", xml_point_items),
+        ("QwenVL HTML", html_items),
+        ("box tokens", box_token_items),
     )
     for name, layer in layers:
         items.extend(_guarded(name, layer, text, notes))
     if not items:
-        items.extend(_guarded("plain lines", _plain_items, text, notes))
+        items.extend(_guarded("plain lines", plain_items, text, notes))
     if not items and _COORDINATE_HINT_RE.search(text):
         notes.append("The answer mentions coordinates, but none could be read (malformed or cut off).")
+    items = number_actions(items)
     formats = tuple(dict.fromkeys(item.source for item in items))
     return ParsedAnswer(tuple(items), tuple(dict.fromkeys(notes)), formats)
 
@@ -88,14 +64,19 @@ def _guarded(
         return []
 
 
-def _json_items(text: str, notes: list[str]) -> list[RawItem]:
+def _json_items(text: str, notes: list[str], languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES) -> list[RawItem]:
     items: list[RawItem] = []
-    for found in iter_json_values(text):
-        found_items = items_from_value(found.value)
+    founds = list(iter_json_values(text))
+    for position, found in enumerate(founds):
+        found_items = items_from_value(found.value, label_languages=languages)
+        if any(item.kind == "action" for item in found_items):
+            found_items = with_agent_context(found_items, text, founds, position)
+        if _mentions_key(found.value, "bbox_3d"):
+            notes.append("The answer holds 3D boxes (bbox_3d); they need camera parameters and are not drawn.")
         if found.how == "lenient" and found_items:
             notes.append("Read JSON written loosely (single quotes or trailing commas).")
         if found.how == "repaired" and (found_items or _COORDINATE_HINT_RE.search(found.dropped_tail)):
-            tail = f", dropped the unfinished tail {_shorten(found.dropped_tail)!r}" if found.dropped_tail else ""
+            tail = f", dropped the unfinished tail {shorten(found.dropped_tail)!r}" if found.dropped_tail else ""
             notes.append(
                 f"The answer was cut off (max tokens?) before its JSON closed: "
                 f"kept {len(found_items)} complete item(s){tail}."
@@ -104,206 +85,94 @@ def _json_items(text: str, notes: list[str]) -> list[RawItem]:
     return items
 
 
-def items_from_value(value: Any) -> list[RawItem]:
-    """Grounding items inside a decoded JSON value (lists, objects, objects of lists)."""
+def items_from_value(value: Any, *, label_languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES) -> list[RawItem]:
+    """Grounding items inside a decoded JSON value (lists, objects, objects of lists, tool calls)."""
     if isinstance(value, (list, tuple)):
-        return [item for element in value for item in items_from_value(element)]
+        return [item for element in value for item in items_from_value(element, label_languages=label_languages)]
     if not isinstance(value, dict):
         return []
-    item = _item_from_object(value)
+    groups = split_repeated(value)
+    if len(groups) > 1:  # several objects packed into one with repeated keys
+        return [item for group in groups for item in items_from_value(group, label_languages=label_languages)]
+    call = tool_call(value)
+    if call is not None:
+        tool, arguments = call
+        if is_action(arguments, in_tool_call=True):
+            return [action_item(arguments, tool)]
+        return items_from_value(arguments, label_languages=label_languages)
+    item = _item_from_object(value, label_languages)
     if item is not None:
         return [item]
-    nested = [item for element in value.values() for item in items_from_value(element)]
+    if is_action(value, in_tool_call=False):
+        return [action_item(value, "")]
+    nested = [item for element in value.values() for item in items_from_value(element, label_languages=label_languages)]
     return nested or _label_keyed_boxes(value)
 
 
-def _item_from_object(obj: dict[str, Any]) -> RawItem | None:
-    label = _text_of(obj.get("label"))
-    text = _text_of(obj.get("text_content"))
-    attributes = {key: val for key, val in obj.items() if key not in _CONSUMED_KEYS}
-    for key in BOX_KEYS:
-        coords = _flat_numbers(obj.get(key))
-        if coords is not None and len(coords) == 4:
-            return RawItem("box", coords, label, text, attributes, "json")
-    for key in POINT_KEYS:
-        coords = _flat_numbers(obj.get(key))
-        if coords is not None and len(coords) == 2:
-            return RawItem("point", coords, label, text, attributes, "json")
+def _item_from_object(obj: dict[str, Any], languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES) -> RawItem | None:
+    for kind, keys, size in (("box", BOX_KEYS, 4), ("point", POINT_KEYS, 2)):
+        for key in keys:
+            coords = flat_numbers(obj.get(key))
+            if coords is not None and len(coords) == size:
+                text_key = next((key for key in TEXT_KEYS if isinstance(obj.get(key), str)), None)
+                consumed = _CONSUMED_KEYS - {key for key in TEXT_KEYS if key != text_key}
+                attributes = {name: val for name, val in obj.items() if name not in consumed}
+                text = text_of(obj.get(text_key)) if text_key else ""
+                return RawItem(kind, coords, label_of(obj, languages), text, attributes, "json")
     return None
 
 
+def label_of(obj: Mapping[str, Any], languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES) -> str:
+    """The name an object gives itself: "label", then a name in the first language of `languages` present
+    (label_en, name_en, {"names": {"en": ...}}), then any other language, then name / object_name / category /
+    class / description."""
+    if "label" in obj and not isinstance(obj["label"], Mapping):
+        label = text_of(obj["label"])
+        if label:
+            return label
+    by_language = _names_by_language(obj)
+    for language in (*languages, *by_language):
+        if by_language.get(language):
+            return by_language[language]
+    for key in NAME_KEYS:
+        value = obj.get(key)
+        if value is not None and not isinstance(value, (Mapping, list, tuple)):
+            name = text_of(value)
+            if name:
+                return name
+    return ""
+
+
+def _names_by_language(obj: Mapping[str, Any]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for key in _NAME_DICT_KEYS:
+        inner = obj.get(key)
+        if isinstance(inner, Mapping):
+            for language, value in inner.items():
+                if isinstance(value, (str, int, float)) and text_of(value):
+                    names.setdefault(str(language).lower(), text_of(value))
+    for key, value in obj.items():
+        match = _ANY_LANGUAGE_KEY_RE.fullmatch(str(key).lower())
+        if match is not None and isinstance(value, (str, int, float)) and text_of(value):
+            names.setdefault(match.group(1) or match.group(2), text_of(value))
+    return names
+
+
+def _mentions_key(value: Any, key: str, depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return key in value or any(_mentions_key(inner, key, depth + 1) for inner in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions_key(inner, key, depth + 1) for inner in value)
+    return False
+
+
 def _label_keyed_boxes(obj: dict[str, Any]) -> list[RawItem]:
-    """{"car": [x1, y1, x2, y2], ...} shapes."""
+    """{"car": [x1, y1, x2, y2], ...} shapes; a string value counts only if it is nothing but numbers."""
     items = []
     for key, val in obj.items():
-        coords = _flat_numbers(val)
+        coords = flat_numbers(val)
         if coords is not None and len(coords) == 4:
             items.append(RawItem("box", coords, str(key), "", {}, "json"))
     return items
-
-
-def _flat_numbers(value: Any) -> tuple[float, ...] | None:
-    """[x1, y1, x2, y2], [[x1, y1], [x2, y2]] or numeric strings, as floats; None if anything else."""
-    if isinstance(value, str):
-        numbers = _NUMBER_RE.findall(value)
-        return tuple(float(number) for number in numbers) if numbers else None
-    if not isinstance(value, (list, tuple)):
-        return None
-    flat: list[float] = []
-    for element in value:
-        if isinstance(element, (list, tuple)):
-            inner = _flat_numbers(element)
-            if inner is None:
-                return None
-            flat.extend(inner)
-        else:
-            number = as_number(element)
-            if number is None:
-                return None
-            flat.append(number)
-    return tuple(flat)
-
-
-def _text_of(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.strip() if isinstance(value, str) else str(value)
-
-
-def _xml_point_items(text: str, notes: list[str]) -> list[RawItem]:
-    items: list[RawItem] = []
-    for match in _XML_POINTS_RE.finditer(text):
-        attrs = {name.lower(): first or second for name, first, second in _XML_ATTR_RE.findall(match.group(1))}
-        phrase = match.group(2).strip()
-        alt = attrs.get("alt", "").strip()
-        label = phrase or alt
-        extra = {"alt": alt} if alt and alt != label else {}
-        for x_key, y_key in _xml_coordinate_keys(attrs):
-            x, y = as_number(attrs[x_key]), as_number(attrs[y_key])
-            if x is None or y is None:
-                notes.append(f"Skipped an XML point with unreadable coordinates ({x_key}={attrs[x_key]!r}).")
-                continue
-            items.append(RawItem("point", (x, y), label, "", dict(extra), "xml-points"))
-    return items
-
-
-def _xml_coordinate_keys(attrs: Mapping[str, str]) -> list[tuple[str, str]]:
-    keys = [("x", "y")] if "x" in attrs and "y" in attrs else []
-    suffixes = sorted({int(key[1:]) for key in attrs if re.fullmatch(r"x\d+", key)})
-    keys.extend((f"x{n}", f"y{n}") for n in suffixes if f"y{n}" in attrs)
-    return keys
-
-
-class _BBoxHTMLParser(HTMLParser):
-    """Collects elements carrying data-bbox, with the text inside them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.open_elements: list[tuple[str, str, tuple[float, ...], list[str], int]] = []
-        self.done: list[tuple[int, str, str, tuple[float, ...], str]] = []
-        self.opened = 0
-        self.bad_boxes: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._separate(tag)
-        values = {name: value or "" for name, value in attrs}
-        if "data-bbox" not in values:
-            return
-        numbers = tuple(float(number) for number in _NUMBER_RE.findall(values["data-bbox"]))
-        if len(numbers) != 4:
-            self.bad_boxes.append(values["data-bbox"])
-            return
-        label = values.get("class", "").strip() or tag  # Qwen marks figures as <div class="image">
-        self.open_elements.append((tag, label, numbers, [], self.opened))
-        self.opened += 1
-        if tag in _VOID_TAGS:
-            self._close_top()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        depth = len(self.open_elements)
-        self.handle_starttag(tag, attrs)
-        if len(self.open_elements) > depth:
-            self._close_top()
-
-    def handle_endtag(self, tag: str) -> None:
-        self._separate(tag)
-        if any(open_tag == tag for open_tag, *_ in self.open_elements):
-            while self.open_elements:
-                closed_tag = self.open_elements[-1][0]
-                self._close_top()
-                if closed_tag == tag:
-                    break
-
-    def handle_data(self, data: str) -> None:
-        for *_, parts, _order in self.open_elements:
-            parts.append(data)
-
-    def _separate(self, tag: str) -> None:
-        """Block boundaries (cells, paragraphs, line breaks) separate words."""
-        if tag not in _INLINE_TAGS:
-            self.handle_data(" ")
-
-    def _close_top(self) -> None:
-        tag, label, numbers, parts, order = self.open_elements.pop()
-        self.done.append((order, tag, label, numbers, " ".join("".join(parts).split())))
-
-    def finish(self) -> None:
-        self.close()
-        while self.open_elements:
-            self._close_top()
-
-
-def _html_items(text: str, notes: list[str]) -> list[RawItem]:
-    if "data-bbox" not in text:
-        return []
-    parser = _BBoxHTMLParser()
-    parser.feed(text)
-    parser.finish()
-    for bad in parser.bad_boxes:
-        notes.append(f"Skipped a document element whose data-bbox is not 4 numbers: {bad!r}.")
-    return [
-        RawItem("box", numbers, label, element_text, {"tag": tag}, "qwenvl-html")
-        for _order, tag, label, numbers, element_text in sorted(parser.done)
-    ]
-
-
-def _box_token_items(text: str, notes: list[str]) -> list[RawItem]:
-    items: list[RawItem] = []
-    label = ""
-    for match in _BOX_TOKENS_RE.finditer(text):
-        if match.group("ref") is not None:
-            label = match.group("ref").strip()
-            continue
-        numbers = tuple(float(number) for number in _NUMBER_RE.findall(match.group("box")))
-        if len(numbers) == 4:
-            items.append(RawItem("box", numbers, label, "", {}, "box-tokens"))
-        elif len(numbers) == 2:
-            items.append(RawItem("point", numbers, label, "", {}, "box-tokens"))
-        else:
-            notes.append(f"Skipped a box token with {len(numbers)} numbers: {_shorten(match.group('box'))!r}.")
-    return items
-
-
-def _plain_items(text: str, notes: list[str]) -> list[RawItem]:
-    items: list[RawItem] = []
-    for line in text.splitlines():
-        matches = list(_PLAIN_BOX_RE.finditer(line))
-        for position, match in enumerate(matches):
-            if any(re.match(r"0\d", group) for group in match.groups()):
-                continue  # "1,000,000,000" is a number with thousands separators, not a box
-            before_start = matches[position - 1].end() if position else 0
-            after_end = matches[position + 1].start() if position + 1 < len(matches) else len(line)
-            label = _clean_label(line[before_start:match.start()]) or _clean_label(line[match.end():after_end])
-            coords = tuple(float(group) for group in match.groups())
-            items.append(RawItem("box", coords, label, "", {}, "plain"))
-    return items
-
-
-def _clean_label(fragment: str) -> str:
-    fragment = re.sub(r"^\s*(?:\d+[.)]\s+)", "", fragment)  # list numbering "1. "
-    return fragment.strip(_LABEL_STRIP).strip()
-
-
-def _shorten(fragment: str, limit: int = 40) -> str:
-    fragment = " ".join(fragment.split())
-    return fragment if len(fragment) <= limit else fragment[: limit - 1] + "…"

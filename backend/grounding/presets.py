@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.grounding.agent_tools import COMPUTER_USE, MOBILE_USE, tool_system_prompt
+
 
 class UnknownPresetError(KeyError):
     """No preset has this key."""
@@ -17,7 +19,7 @@ class Preset:
     title: str
     media: str  # "image" | "video"
     template: str
-    expects: str  # "boxes" | "points" | "count" | "text-boxes" | "html" | "moments"
+    expects: str  # "boxes" | "points" | "count" | "text-boxes" | "html" | "moments" | "actions"
     default_subject: str = ""
     system_prompt: str | None = None
 
@@ -87,6 +89,24 @@ PRESETS: tuple[Preset, ...] = (
         "QwenVL HTML",
         "html",
         system_prompt=DOCUMENT_SYSTEM_PROMPT,
+    ),
+    Preset(
+        "computer-use",
+        "Computer use",
+        "image",
+        "The user query: {subject}",
+        "actions",
+        "Open the browser and search for the weather in Paris",
+        system_prompt=tool_system_prompt(COMPUTER_USE),
+    ),
+    Preset(
+        "phone-use",
+        "Phone use",
+        "image",
+        "The user query: {subject}",
+        "actions",
+        "Open the settings app and turn on dark mode",
+        system_prompt=tool_system_prompt(MOBILE_USE),
     ),
     Preset(
         "video-events",
