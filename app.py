@@ -2,6 +2,8 @@
 
 `python app.py --dry-run --model 7B --hardware H100 --gpus 2` prints the launch plan (exit 0), or the reason it
 cannot fit (exit 3); bad arguments exit 2. Without --dry-run the web UI starts (see `python app.py --help`).
+`python app.py batch --endpoint URL --prompt "..." FILES_OR_DIR --out results.jsonl` runs a batch (see
+`python app.py batch --help`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from backend.hardware import CATALOG as GPU_CATALOG
 from backend.host import HeapTrimmer, cap_malloc_arenas
 from backend.media.images import APP_MAX_PIXELS
 from backend.plans.errors import PlanInputError
-from backend.plans.planner import ENGINES, ROUTERS, PlanRequest, make_plan
+from backend.plans.planner import ENGINES, KV_CACHE_DTYPES, ROUTERS, WEIGHT_QUANTIZATIONS, PlanRequest, make_plan
 from backend.plans.render import render_plan
 
 EXIT_OK = 0
@@ -36,12 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="app.py",
         description="Qwen2.5-VL demo studio: plan and launch SGLang (or vLLM) for Qwen2.5-VL, then chat about "
                     "images and videos.",
-        epilog="Exit codes: 0 ok; 2 bad arguments; 3 the model cannot fit the hardware (the reason is printed).",
+        epilog="Exit codes: 0 ok; 2 bad arguments; 3 the model cannot fit the hardware (the reason is printed). "
+               "`python app.py batch --help`: one prompt over a folder of images or videos.",
     )
     plan = parser.add_argument_group("launch plan")
     plan.add_argument("--model", default=os.environ.get("MODEL", "7B"),
-                      help="3B, 7B, 32B or 72B (Qwen/Qwen2.5-VL-<size>-Instruct), another Hugging Face id, or a "
-                           "local model folder with config.json (default: 7B)")
+                      help="3B, 7B, 32B or 72B (Qwen/Qwen2.5-VL-<size>-Instruct), 3B-AWQ ... 72B-AWQ "
+                           "(Qwen/Qwen2.5-VL-<size>-Instruct-AWQ), another Hugging Face id, or a local model folder "
+                           "with config.json (default: 7B)")
     plan.add_argument("--hardware", default=os.environ.get("HARDWARE", "auto"),
                       help=f"GPU type, case-insensitive ({gpu_names}), or auto: the GPUs detected on this host "
                            "(default: auto)")
@@ -49,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how many GPUs (4) or which ones (0,2); more than the model needs run data-parallel "
                            "replicas (default: the fewest that fit)")
     plan.add_argument("--engine", choices=ENGINES, default="sglang", help="inference engine (default: sglang)")
+    plan.add_argument("--quantization", choices=WEIGHT_QUANTIZATIONS, default="none",
+                      help="fp8: quantize a bf16 checkpoint's linear layers (vision tower included) to FP8 at load "
+                           "(Ada/Hopper/Blackwell/MI300-class; weight-only through Marlin on A100/A10G); none: the "
+                           "checkpoint as published. For 4-bit weights pick an -AWQ model, e.g. --model 72B-AWQ "
+                           "(default: none)")
+    plan.add_argument("--kv-cache-dtype", choices=KV_CACHE_DTYPES, default="auto",
+                      help="fp8_e4m3: keep the KV cache in one byte per element (twice the tokens); auto: bf16 "
+                           "(default: auto)")
     plan.add_argument("--context-length", type=int, default=None,
                       help="maximum tokens per request (default: the model's full length; lowered automatically, "
                            "with a note, when only a shorter one fits)")
@@ -104,12 +116,18 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
         model=args.model, hardware=args.hardware, gpus=args.gpus, engine=args.engine,
         context_length=args.context_length, engine_args=args.engine_args, tp=args.tp, nodes=args.nodes,
         dist_init_addr=args.dist_init_addr, router=args.router, host=args.host, port=args.port,
-        api_key=args.api_key, served_model_name=args.served_model_name,
+        api_key=args.api_key, served_model_name=args.served_model_name, quantization=args.quantization,
+        kv_cache_dtype=args.kv_cache_dtype,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:
+        from backend.batch.cli import main as batch_main  # the batch command has flags of its own
+
+        return batch_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.json and not args.dry_run:
@@ -127,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(plan.to_dict() | extra, indent=2))
     if not plan.fits:
         print(f"{parser.prog}: cannot fit: {plan.refusal}", file=sys.stderr)
+        if plan.quantized is not None:
+            print(f"{parser.prog}: {plan.quantized.text}", file=sys.stderr)
         return EXIT_CANNOT_FIT
     if not args.json:
         print(render_plan(plan))

@@ -217,3 +217,9 @@ def _indices_selection(indices: tuple, shown: str) -> GpuSelection:
     if len(set(indices)) != len(indices):
         raise HardwareError(f"--gpus {shown} names a GPU twice")
     return GpuSelection(len(indices), indices)
+
+
+def describe_gpus(gpus: tuple[DetectedGpu, ...]) -> str:
+    """'2 x H100 80 GB (GPUs 0, 1)' for the GPUs of a host."""
+    names = ", ".join(dict.fromkeys(gpu.spec.label for gpu in gpus))
+    return f"{len(gpus)} x {names} (GPU{'s' if len(gpus) > 1 else ''} {', '.join(str(gpu.index) for gpu in gpus)})"

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from backend.models import CATALOG, ModelError, resolve_model, spec_from_config
+from backend.plans.weights import weight_bytes, weights_per_gpu
 
 # The public config.json of Qwen/Qwen2.5-VL-7B-Instruct (the fields that size the model).
 QWEN25_VL_7B_CONFIG = {
@@ -39,7 +40,7 @@ def test_computed_parameter_count_matches_the_published_one(size):
 
 
 def test_72b_weights_are_about_147_gb_in_bf16():
-    assert CATALOG["72B"].weight_bytes == pytest.approx(146.8e9, rel=0.001)
+    assert weight_bytes(CATALOG["72B"]).total == pytest.approx(146.8e9, rel=0.001)
 
 
 @pytest.mark.parametrize("size", sorted(CATALOG))
@@ -51,7 +52,7 @@ def test_head_dim_is_128_and_the_vision_tower_has_16_heads(size):
 
 
 def test_only_3b_ties_its_embeddings():
-    assert [size for size, spec in CATALOG.items() if spec.tied_embeddings] == ["3B"]
+    assert [size for size, spec in CATALOG.items() if spec.tied_embeddings] == ["3B", "3B-AWQ"]
 
 
 def test_kv_bytes_per_token_is_two_times_layers_kv_heads_head_dim_bytes():
@@ -70,10 +71,11 @@ def test_kv_heads_are_replicated_when_tp_exceeds_them():
 
 def test_weights_per_gpu_split_with_tp_except_replicated_kv_projections():
     three = CATALOG["3B"]
-    assert three.weight_bytes_per_gpu(1) == three.weight_bytes
-    assert three.weight_bytes_per_gpu(2) == pytest.approx(three.weight_bytes / 2, rel=1e-6)
+    total = weight_bytes(three).total
+    assert weights_per_gpu(three, 1) == total == three.total_params * 2
+    assert weights_per_gpu(three, 2) == pytest.approx(total / 2, rel=1e-6)
     # at tp 8 each GPU keeps a full KV head: more than an eighth of the weights
-    assert three.weight_bytes_per_gpu(8) > three.weight_bytes / 8
+    assert weights_per_gpu(three, 8) > total / 8
 
 
 @pytest.mark.parametrize("name", ["7B", "7b", "Qwen/Qwen2.5-VL-7B-Instruct", "qwen/qwen2.5-vl-7b-instruct"])
@@ -109,10 +111,11 @@ def test_text_config_nesting_is_read(tmp_path):
     assert spec_from_config(nested, "nested").layers == 28
 
 
-def test_quantized_folder_says_its_estimate_is_an_upper_bound(tmp_path):
-    config = dict(QWEN25_VL_7B_CONFIG, quantization_config={"quant_method": "awq", "bits": 4})
+def test_folder_quantized_by_an_unmodelled_method_says_its_estimate_is_an_upper_bound(tmp_path):
+    config = dict(QWEN25_VL_7B_CONFIG, quantization_config={"quant_method": "gptq", "bits": 4})
     (tmp_path / "config.json").write_text(json.dumps(config))
-    assert any("upper bound" in note for note in resolve_model(str(tmp_path)).notes)
+    resolved = resolve_model(str(tmp_path))
+    assert any("upper bound" in note for note in resolved.notes) and resolved.spec.quantization is None
 
 
 def test_folder_without_config_is_refused(tmp_path):

@@ -65,9 +65,14 @@ def test_given_mem_fraction_static_replaces_the_heuristic():
 
 def test_fp8_kv_cache_halves_the_kv_bytes():
     plain = make_plan(request(model="7B", hardware="H100")).memory
-    fp8 = make_plan(request(model="7B", hardware="H100", engine_args="--kv-cache-dtype fp8_e4m3"),
-                    check_engine_args=False).memory
+    fp8 = make_plan(request(model="7B", hardware="H100", kv_cache_dtype="fp8_e4m3")).memory
     assert fp8.kv_bytes_per_token * 2 == plain.kv_bytes_per_token
+
+
+@pytest.mark.parametrize("text", ["--kv-cache-dtype fp8_e4m3", "--quantization=fp8"])
+def test_quantization_flags_are_plan_options_not_extra_flags(text):
+    with pytest.raises(EngineArgsError, match="use the app's --(quantization|kv-cache-dtype)"):
+        parse_engine_args(text)
 
 
 def test_auto_uses_the_detected_gpus_and_says_so():

@@ -96,6 +96,21 @@ def shell_line(env: dict[str, str], argv: tuple[str, ...]) -> str:
     return " ".join([*assignments, shlex.join(argv)])
 
 
+def portable_command(env: dict[str, str], argv: tuple[str, ...]) -> str:
+    """The command to paste on another machine: `python3` instead of this host's interpreter path, one flag
+    (with its value) per line, so it never wraps inside a flag."""
+    words = ["python3" if index == 0 and word == sys.executable else word for index, word in enumerate(argv)]
+    head_length = 3 if len(words) >= 3 and words[1] == "-m" else 1
+    lines = [" ".join([*(f"{name}={shlex.quote(value)}" for name, value in env.items()),
+                       *map(shlex.quote, words[:head_length])])]
+    for word in words[head_length:]:
+        if word.startswith("--") or not lines[1:]:
+            lines.append("  " + shlex.quote(word))
+        else:
+            lines[-1] += " " + shlex.quote(word)
+    return " \\\n".join(lines)
+
+
 def python_snippet(base_url: str, api_key: str, model: str) -> str:
     """A short openai-client program that streams an answer about a local image from this server."""
     return "\n".join([
@@ -116,4 +131,17 @@ def python_snippet(base_url: str, api_key: str, model: str) -> str:
         "    if chunk.choices:",
         '        print(chunk.choices[0].delta.content or "", end="", flush=True)',
         "print()",
+    ])
+
+
+def gradio_snippet(page_url: str) -> str:
+    """A short gradio_client program for the demo itself (its /ask endpoint: the answer, boxes and metrics)."""
+    return "\n".join([
+        "from gradio_client import Client, handle_file",
+        "",
+        f"client = Client({page_url!r})",
+        'reply = client.predict("Detect every car.", [handle_file("photo.jpg")], [], 1024, 0.7, api_name="/ask")',
+        'print(reply["answer"])',
+        'for item in reply["items"]:  # boxes and points in photo.jpg\'s own pixels',
+        '    print(item["label"], item.get("bbox") or item.get("point"))',
     ])

@@ -23,8 +23,12 @@ OWNED_FLAGS: dict[str, str] = {
     "--served-model-name": "--served-model-name", "--context-length": "--context-length",
     "--max-model-len": "--context-length", "--nnodes": "--nodes", "--node-rank": "--nodes",
     "--dist-init-addr": "--dist-init-addr", "--base-gpu-id": "--gpus",
+    "--quantization": "--quantization (fp8) or an -AWQ model", "--kv-cache-dtype": "--kv-cache-dtype",
 }
-KV_DTYPE_BYTES = {"fp8_e4m3": 1, "fp8_e5m2": 1, "fp8": 1, "fp4_e2m1": 1, "bf16": 2, "bfloat16": 2, "auto": 2}
+# The plan's KV-cache dtypes and the bytes per K/V element they store (sglang sizes a pool cell by the dtype's
+# element size; FP8 keeps no per-token scales). Both SGLang and vLLM accept these names. Formats with block
+# scales (mxfp8, nvfp4, fp4_*) are not planned.
+KV_DTYPE_BYTES = {"auto": 2, "fp8_e4m3": 1}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class EngineArgs:
     gpu_memory_utilization: float | None = None
     chunked_prefill_size: int | None = None
     cuda_graph_max_bs: int | None = None
-    kv_dtype_bytes: int = 2
+    kv_dtype_bytes: int = 2  # set by the plan's kv_cache_dtype option
+    fp8_weights: bool = False  # set by the plan's quantization option
 
     def value_of(self, flag: str) -> str | None:
         """The value given for flag (`--flag v` or `--flag=v`), the last one winning."""
@@ -81,16 +86,12 @@ def parse_engine_args(text: str) -> EngineArgs:
             "concurrent 720p image requests waited 12-16 s for a first token instead of 1.7 s with triton_attn); "
             "use triton_attn, fa3 (Hopper) or leave SGLang's default"
         )
-    kv_dtype = args.value_of("--kv-cache-dtype")
-    if kv_dtype is not None and kv_dtype not in KV_DTYPE_BYTES:
-        raise EngineArgsError(f"--kv-cache-dtype {kv_dtype!r}: use one of {', '.join(KV_DTYPE_BYTES)}")
     return EngineArgs(
         tokens=tokens,
         mem_fraction_static=_number(args, "--mem-fraction-static", float, 0.0, 1.0),
         gpu_memory_utilization=_number(args, "--gpu-memory-utilization", float, 0.0, 1.0),
         chunked_prefill_size=_number(args, "--chunked-prefill-size", int, 0, 1 << 20),
         cuda_graph_max_bs=_number(args, "--cuda-graph-max-bs", int, 0, 1 << 14),
-        kv_dtype_bytes=KV_DTYPE_BYTES.get(kv_dtype or "auto", 2),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.hardware import GpuSpec
 from backend.models import ModelSpec
 from backend.plans.gpu_budget import MemoryBudget
+from backend.plans.weights import weight_bytes, weights_label
 
 
 def gb(count: float) -> str:
@@ -17,23 +18,30 @@ def short_name(model: ModelSpec) -> str:
     return model.hf_id.rstrip("/").rsplit("/", 1)[-1]
 
 
-def dtype_name(model: ModelSpec) -> str:
-    """'bf16' for 2-byte weights, 'fp32' for 4-byte ones."""
-    return "fp32" if model.dtype_bytes == 4 else "bf16"
-
-
-def weights_line(model: ModelSpec) -> str:
-    """What the weights weigh, from the parameter count."""
-    return (f"{short_name(model)}: {model.total_params / 1e9:.2f} B parameters (language model "
+def weights_line(model: ModelSpec, fp8: bool = False) -> str:
+    """What the weights weigh, from the parameter count and how each layer is stored."""
+    line = (f"{short_name(model)}: {model.total_params / 1e9:.2f} B parameters (language model "
             f"{model.text_params / 1e9:.2f} B, vision tower {model.vision_params / 1e9:.2f} B) = "
-            f"{gb(model.weight_bytes)} of {dtype_name(model)} weights.")
+            f"{gb(weight_bytes(model, fp8).total)} of {weights_label(model, fp8)} weights")
+    awq = model.quantization
+    if awq is not None:
+        kept = ", ".join(awq.modules_to_not_convert) or "none"
+        return (f"{line}: the language model's linear layers as packed {awq.bits}-bit int32 weights, zero points "
+                f"and 16-bit scales per group of {awq.group_size} inputs; the vision tower (not converted: {kept}), "
+                "embeddings and lm_head stay 16-bit.")
+    if fp8:
+        return (f"{line} (--quantization fp8, quantized at load): every linear layer, the vision tower's included, "
+                "in FP8 E4M3 with one scale per output channel; embeddings, lm_head and norms stay bf16.")
+    return line + "."
 
 
 def tp_line(model: ModelSpec, tp: int, valid: list[int], per_gpu_weights: int, why: str) -> str:
     """Why this tensor-parallel size: head divisibility, and why this one of the valid sizes."""
+    group = model.quantization.group_size if model.quantization else 0
+    awq = f" and cut every AWQ layer's inputs into whole groups of {group}" if group else ""
     return (f"Tensor parallel {tp}: {gb(per_gpu_weights)} of weights per GPU. tp must divide the "
             f"{model.heads} attention heads and the {model.vision.heads} vision heads and suit the "
-            f"{model.kv_heads} KV heads, so tp can be {', '.join(str(value) for value in valid)}; {tp} is {why}.")
+            f"{model.kv_heads} KV heads{awq}, so tp can be {', '.join(str(value) for value in valid)}; {tp} is {why}.")
 
 
 def reserve_line(engine: str, gpu: GpuSpec, memory: MemoryBudget) -> str:
@@ -62,7 +70,9 @@ def kv_line(model: ModelSpec, tp: int, context_length: int, memory: MemoryBudget
     replicated = " (KV heads replicated: tp > KV heads)" if tp > model.kv_heads else ""
     kv_bytes = memory.kv_bytes_per_token // (2 * model.layers * heads * model.head_dim)
     full = memory.kv_capacity_tokens // max(1, context_length)
-    return (f"KV cache: 2 x {model.layers} layers x {heads} KV heads x {model.head_dim} x {kv_bytes} bytes = "
+    dtype = "fp8_e4m3" if kv_bytes == 1 else "bf16"
+    return (f"KV cache ({dtype}): 2 x {model.layers} layers x {heads} KV heads x {model.head_dim} x {kv_bytes} "
+            f"byte{'s' if kv_bytes != 1 else ''} = "
             f"{memory.kv_bytes_per_token / 1024:.0f} KiB per token per GPU{replicated}; a {context_length}-token "
             f"request needs {gb(memory.kv_bytes_per_token * context_length)}. After weights and "
             f"{gb(memory.overhead_bytes)} of runtime buffers, {gb(memory.kv_pool_bytes)} hold "
@@ -95,12 +105,13 @@ def lowered_line(requested: int, context_length: int, tp: int) -> str:
 
 
 def refusal_text(model: ModelSpec, gpu: GpuSpec, count: int, engine: str, memory: MemoryBudget,
-                 context_length: int, suggestion: str) -> str:
+                 context_length: int, suggestion: str, fp8: bool = False) -> str:
     """Why the model does not fit on count x gpu, and what would."""
     engine_name = "SGLang" if engine == "sglang" else "vLLM"
     gpus = f"{count} x {gpu.label}"
     if not memory.weights_fit:
-        why = (f"{short_name(model)} in {dtype_name(model)} needs ~{gb(model.weight_bytes)} of weights; "
+        why = (f"{short_name(model)} in {weights_label(model, fp8)} needs ~{gb(weight_bytes(model, fp8).total)} of "
+               "weights; "
                f"{gpus} hold{'s' if count == 1 else ''} at most ~{gb(memory.pool_bytes * count)} for weights and KV "
                f"cache after {engine_name}'s runtime reserve")
     else:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.hardware import CATALOG as GPU_CATALOG
-from backend.hardware import DetectedGpu, GpuSpec, HardwareError, detect_gpus, find_gpu, parse_gpus
+from backend.hardware import (
+    DetectedGpu,
+    GpuSpec,
+    HardwareError,
+    detect_gpus,
+    find_gpu,
+    parse_gpus,
+)
 from backend.models import ModelSpec
 from backend.plans.engine_args import EngineArgs
 from backend.plans.gpu_budget import MemoryBudget, budget
+from backend.plans.weights import awq_tp_reason
 
 MAX_GPUS_PER_NODE = 8
 MAX_GPUS_PER_HOST = 16  # the most any server in the catalog holds (e.g. DGX-2); guards plans for named hardware
@@ -24,7 +32,7 @@ def valid_tp_reason(model: ModelSpec, tp: int) -> str:
         return f"tp {tp} does not divide the {model.vision.heads} vision-tower heads"
     if model.kv_heads % tp and tp % model.kv_heads:
         return f"tp {tp} neither divides nor is a multiple of the {model.kv_heads} KV heads"
-    return ""
+    return awq_tp_reason(model, tp)
 
 
 def valid_tps(model: ModelSpec, limit: int = MAX_GPUS_PER_NODE) -> list[int]:
@@ -58,7 +66,7 @@ def select_gpus(hardware: str, gpus: str | tuple[int, ...] | None,
     found = detected if detected is not None else tuple(detect_gpus())
     if not found:
         return ("No GPU was detected on this host (NVML, amdsmi, nvidia-smi and rocm-smi found none); name the "
-                "hardware (e.g. --hardware H100) to plan for another machine")
+                "hardware (Hardware in the Server tab, or --hardware H100) to plan for another machine")
     by_index = {gpu.index: gpu for gpu in found}
     chosen = list(found)
     if selection and selection.indices:
@@ -80,7 +88,7 @@ def gpu_budget(engine: str, model: ModelSpec, gpu: GpuSpec, tp: int, context: in
     """The per-GPU budget with the memory-related values of the extra engine flags applied."""
     return budget(engine, model, gpu.memory_mib, tp, gpu.vendor, context, args.kv_dtype_bytes,
                   args.chunked_prefill_size, args.cuda_graph_max_bs, args.mem_fraction_static,
-                  args.gpu_memory_utilization)
+                  args.gpu_memory_utilization, args.fp8_weights)
 
 
 def suggestion(engine: str, model: ModelSpec, gpu: GpuSpec, context: int, args: EngineArgs) -> str:
