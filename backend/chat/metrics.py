@@ -91,3 +91,21 @@ def format_metrics(metrics: AnswerMetrics) -> str:
     if metrics.cached_tokens:
         parts.append(f"{metrics.cached_tokens} cached")
     return " · ".join(parts)
+
+
+def metrics_json(metrics: AnswerMetrics | None) -> dict[str, Any]:
+    """What the answer cost; counts the server did not report are left out, never made up."""
+    if metrics is None:
+        return {}
+    values: dict[str, Any] = {
+        "ttft_s": round(metrics.ttft_s, 4) if metrics.ttft_s is not None else None,
+        "tokens_per_s": round(metrics.tokens_per_s, 2) if metrics.tokens_per_s is not None else None,
+        "total_s": round(metrics.total_s, 4),
+        "completion_tokens": metrics.completion_tokens,
+        "prompt_tokens": metrics.prompt_tokens,
+        "text_tokens": metrics.text_tokens,
+        "vision_tokens": metrics.vision_tokens,
+        "cached_tokens": metrics.cached_tokens,
+        "finish_reason": metrics.finish_reason,
+    }
+    return {key: value for key, value in values.items() if value is not None}

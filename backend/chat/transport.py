@@ -12,7 +12,9 @@ always belongs to this session's request, and no idle connection can race the en
 
 from __future__ import annotations
 
+import functools
 import socket
+import ssl
 import threading
 from typing import Any
 
@@ -20,6 +22,13 @@ import httpx
 import openai
 
 CONNECT_EVENTS = ("connection.connect_tcp.complete", "connection.connect_unix_socket.complete")
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, built once: building them loads the CA bundle, ~75 ms of the GIL per client,
+    which a batch or an API call (one session each) would otherwise pay per request."""
+    return httpx.create_ssl_context()
 
 
 class RequestSocket:
@@ -34,7 +43,7 @@ class RequestSocket:
         """An httpx client (the openai SDK's defaults) without keep-alive, whose requests report their socket."""
         return openai.DefaultHttpxClient(
             timeout=timeout, limits=httpx.Limits(max_connections=100, max_keepalive_connections=0),
-            event_hooks={"request": [self._attach_trace]},
+            event_hooks={"request": [self._attach_trace]}, verify=shared_ssl_context(),
         )
 
     def start(self) -> None:

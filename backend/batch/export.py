@@ -1,0 +1,114 @@
+"""A batch's results as files: JSON lines (one per file), one COCO dataset (unique ids, categories from labels,
+boxes in original pixels) and CSV (cells a spreadsheet would run as formulas are defused)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from backend.batch.runner import OK, FileResult
+from backend.chat.grounded import items_json
+from backend.chat.metrics import metrics_json
+from backend.grounding.export import coco_json
+
+CSV_COLUMNS = ("file", "status", "answer", "items", "labels", "seconds", "error", "original_width",
+               "original_height", "sent_width", "sent_height", "prompt_tokens", "completion_tokens", "ttft_s")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def result_json(result: FileResult) -> dict[str, Any]:
+    """One file's line: answer, items in original pixels, original and sent size, metrics, or its error."""
+    return {
+        "file": result.file,
+        "kind": result.kind,
+        "status": result.status,
+        "answer": result.answer,
+        "items": items_json(result.grounding),
+        "error": result.error or None,
+        "original_size": list(result.original_size) if result.original_size else None,
+        "sent_size": list(result.sent_size) if result.sent_size else None,
+        "metrics": metrics_json(result.metrics),
+        "seconds": round(result.seconds, 3),
+        "notes": list(result.notes),
+        **({"moments": result.moments} if result.kind == "video" else {}),
+    }
+
+
+def coco_dataset(results: Sequence[FileResult]) -> dict[str, Any]:
+    """Every answered image as one COCO dataset: image ids 1.., annotation ids 1.., one category per label."""
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    categories: dict[str, int] = {}
+    for result in results:
+        if result.status != OK or result.kind != "image" or result.original_size is None:
+            continue
+        items = result.grounding.items if result.grounding else ()
+        single = coco_json(items, result.original_size, result.file, image_id=len(images) + 1)
+        names = {category["id"]: category["name"] for category in single["categories"]}
+        images.extend(single["images"])
+        for annotation in single["annotations"]:
+            name = names[annotation["category_id"]]
+            category = categories.setdefault(name, len(categories) + 1)
+            annotations.append({**annotation, "id": len(annotations) + 1, "category_id": category})
+    return {
+        "info": {"description": "Qwen2.5-VL studio batch: boxes and points in original-image pixels"},
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": number, "name": name} for name, number in categories.items()],
+    }
+
+
+def csv_row(result: FileResult) -> dict[str, Any]:
+    """One file as a CSV row."""
+    metrics = result.metrics
+    labels = sorted({item.display_label for item in result.grounding.items}) if result.grounding else []
+    original, sent = result.original_size or ("", ""), result.sent_size or ("", "")
+    return {
+        "file": result.file, "status": result.status, "answer": result.answer, "items": result.items,
+        "labels": "; ".join(labels), "seconds": round(result.seconds, 3), "error": result.error,
+        "original_width": original[0], "original_height": original[1], "sent_width": sent[0],
+        "sent_height": sent[1], "prompt_tokens": metrics.prompt_tokens if metrics else "",
+        "completion_tokens": metrics.completion_tokens if metrics else "",
+        "ttft_s": round(metrics.ttft_s, 4) if metrics and metrics.ttft_s is not None else "",
+    }
+
+
+def defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would take for a formula, made plain text (a leading apostrophe)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def write_jsonl(results: Sequence[FileResult], path: Path) -> Path:
+    """One JSON object per line, in the order the files were given."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.writelines(json.dumps(result_json(result), ensure_ascii=False) + "\n" for result in results)
+    return path
+
+
+def write_coco(results: Sequence[FileResult], path: Path) -> Path:
+    """The COCO dataset as JSON."""
+    path.write_text(json.dumps(coco_dataset(results), indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def write_csv(results: Sequence[FileResult], path: Path) -> Path:
+    """The CSV, with a header row."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for result in results:
+            writer.writerow({key: defuse(value) for key, value in csv_row(result).items()})
+    return path
+
+
+def write_exports(results: Sequence[FileResult], folder: Path, stem: str = "batch") -> dict[str, str]:
+    """All three files in folder: {"jsonl": path, "coco": path, "csv": path}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "jsonl": str(write_jsonl(results, folder / f"{stem}-results.jsonl")),
+        "coco": str(write_coco(results, folder / f"{stem}-coco.json")),
+        "csv": str(write_csv(results, folder / f"{stem}-results.csv")),
+    }

@@ -1,0 +1,109 @@
+"""P8 on a GPU host: N photos through the app's /batch beside a direct concurrent openai client sending the same
+prepared images to the same engine, in one run (the direct client is the floor).
+
+    python3 -m bench.gpu.batch_check --app-args "--model $QWEN_MODEL_DIR --engine-args '$SGLANG_DUMMY_FLAGS' \
+        --launch" --photos 200 --out "$OUT/batch.jsonl"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from backend.batch.runner import DEFAULT_CONCURRENCY  # noqa: E402
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT  # noqa: E402
+from backend.endpoint import Endpoint  # noqa: E402
+from backend.media.uploads import MediaPreparer  # noqa: E402
+from bench.clients import Sampling, direct_answer, direct_client, direct_messages, user_message  # noqa: E402
+from bench.media import PhotoMaker  # noqa: E402
+from bench.soak.targets import start_app  # noqa: E402
+
+PROMPT = "Detect every object and output its bbox coordinates in JSON format."
+
+
+def emit(out, record: dict) -> None:
+    line = json.dumps(record)
+    print(line, flush=True)
+    out.write(line + "\n")
+    out.flush()
+
+
+def direct_run(endpoint: Endpoint, urls: list[str], max_tokens: int, concurrency: int) -> dict:
+    """The same prepared images, one request each, `concurrency` in flight, straight to the engine."""
+    client = direct_client(endpoint)
+    sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=max_tokens)
+
+    def one(url: str) -> int:
+        messages = direct_messages([user_message(PROMPT, [url])], DEFAULT_SYSTEM_PROMPT)
+        return direct_answer(client, endpoint.model, messages, sampling).completion_tokens
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        tokens = list(pool.map(one, urls))
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "images_per_s": round(len(urls) / seconds, 2), "tokens": sum(tokens)}
+
+
+def app_run(url: str, paths: list[Path], max_tokens: int) -> dict:
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False)
+    started = time.perf_counter()
+    job = client.submit([handle_file(str(path)) for path in paths], PROMPT, max_tokens, 0.0, api_name="/batch")
+    final = job.result(timeout=900)
+    seconds = time.perf_counter() - started
+    results = final["results"]
+    answered = sum(1 for result in results if result.get("answer") and not result.get("error"))
+    tokens = sum(int((result.get("metrics") or {}).get("completion_tokens") or 0) for result in results)
+    return {"seconds": round(seconds, 2), "images_per_s": round(len(paths) / seconds, 2), "answered": answered,
+            "tokens": tokens, "files": sorted(final["files"])}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--app-args", required=True)
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--out", default="batch.jsonl")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="batch-check-"))
+    maker = PhotoMaker(folder, (1600, 1200))
+    paths = [maker.next("batch").path for _ in range(args.photos)]
+    preparer = MediaPreparer()
+    urls = [preparer.image(path).data_url for path in paths]
+    target = start_app(args.app_args)
+    try:
+        from gradio_client import Client
+
+        status = Client(target.url, verbose=False).predict(api_name="/status")
+        plan = status["plan"] or {}
+        with open(args.out, "w") as out:
+            emit(out, {"check": "ready", "model": status["model"], "plan": plan})
+            endpoint = engine_endpoint(target)
+            direct_run(endpoint, urls[:DEFAULT_CONCURRENCY], args.max_tokens, DEFAULT_CONCURRENCY)  # warm both paths
+            app = app_run(target.url, paths, args.max_tokens)
+            direct = direct_run(endpoint, urls, args.max_tokens, DEFAULT_CONCURRENCY)
+            emit(out, {"check": "P8", "photos": args.photos, "concurrency": DEFAULT_CONCURRENCY, "app": app,
+                       "direct": direct, "ratio": round(app["images_per_s"] / direct["images_per_s"], 3)})
+    finally:
+        target.close()
+    return 0
+
+
+def engine_endpoint(target) -> Endpoint:
+    """The engine the app launched, from its adoption record (the app's API never shows its key)."""
+    for path in sorted((target.scratch / "runs").glob("engine-*.json")):
+        data = json.loads(path.read_text())
+        return Endpoint(f"http://127.0.0.1:{data['port']}", data["api_key"], data["served_model_name"])
+    raise RuntimeError(f"no engine record under {target.scratch / 'runs'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
