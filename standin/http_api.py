@@ -39,6 +39,7 @@ class StandinState:
     prompt_tokens_total: int = 0
     generation_tokens_total: int = 0
     last_images: list[list[int]] = field(default_factory=list)  # (w, h) of each image the last request carried
+    last_system: str = ""  # the last request's system message
 
     @property
     def grid(self) -> ImageGrid:
@@ -143,7 +144,8 @@ class StandinHandler(BaseHTTPRequestHandler):
         state = self.state
         if path == "/standin/stats":
             with state.lock:
-                return self._send_json(200, {**state.counts, "last_images": state.last_images})
+                return self._send_json(200, {**state.counts, "last_images": state.last_images,
+                                             "last_system": state.last_system})
         if path in ("/health", "/health_generate"):
             return self._send_empty(200 if state.ready.is_set() else 503)
         if path == "/metrics":
@@ -235,8 +237,10 @@ class StandinHandler(BaseHTTPRequestHandler):
                 except MediaLoadError as error:
                     raise self._media_error(kind, counts[kind], error) from error
                 counts[kind] += 1
+        system = next((m.get("content") for m in messages if m.get("role") == "system"), "")
         with self.state.lock:  # what the last request sent, for tests that check the frame the app chose
             self.state.last_images = [list(item.original_size) for item in media if item.kind == "image"]
+            self.state.last_system = system if isinstance(system, str) else ""
         return media
 
     def _media_error(self, kind: str, index: int, error: Exception) -> RequestError:

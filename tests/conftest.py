@@ -125,3 +125,15 @@ def standin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpo
 def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Example media for the UI tests, drawn once per test run."""
     return tmp_path_factory.mktemp("examples")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Debian Chromium for the module (Playwright; skipped where either is missing)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from tests.ui_harness import launch_chromium
+
+    with playwright_api.sync_playwright() as driver:
+        chromium = launch_chromium(driver)
+        yield chromium
+        chromium.close()

@@ -18,8 +18,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from backend.media.images import APP_MAX_PIXELS
+from bench.photos import Photo, alpha_png, middle_half_box, phone_photo, plain_jpeg, within
 from tests.conftest import pick_free_port
-from tests.photos import Photo, alpha_png, middle_half_box, phone_photo, plain_jpeg, within
 from tests.ui_harness import RunningUi, start_ui, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -64,7 +64,7 @@ def test_public_plan_refuses_models_outside_the_catalog(visitor: Client, model: 
 
 @pytest.mark.parametrize("model", ["/etc", "/nonexistent", "someone/private-model"])
 def test_the_server_tabs_live_plan_gives_the_same_refusal(preview: Callable[..., tuple], model: str) -> None:
-    markdown, _command = preview("sglang", model, "auto", [], 0, 0)
+    markdown, *_controls = preview("sglang", model, "auto", [], 0, 0)
     assert markdown == f"### ⚠ {PUBLIC_MODEL_REFUSAL}"
 
 

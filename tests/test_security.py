@@ -33,7 +33,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = ("backend", "ui", "bench", "tests")
 SCRIPT = [{"match": "(?i)fetch", "answer": "media={media_count}"}, {"match": "hello", "answer": "Hello back."}]
 ENGINE_APIS = ("/launch", "/stop")
-VISITOR_PARAMETERS = {"/launch": {"model", "hardware", "gpus", "engine", "context_length", "admin_token"},
+VISITOR_PARAMETERS = {"/launch": {"model", "hardware", "gpus", "engine", "context_length", "admin_token",
+                                  "quantization", "kv_cache_dtype"},  # plan choices, checked against known values
                       "/stop": {"admin_token"}}
 
 

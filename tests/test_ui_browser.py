@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
+from tests.ui_harness import CHROMIUM, RunningUi, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -35,13 +35,6 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator
     running.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the module."""
-    with playwright_api.sync_playwright() as driver:
-        chromium = launch_chromium(driver)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

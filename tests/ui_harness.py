@@ -5,12 +5,19 @@ same launch / status / chat paths as with SGLang. Two H100s are "detected" so au
 
 from __future__ import annotations
 
+import secrets
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gradio as gr
+import httpx
 
+from backend.endpoint import Endpoint
 from backend.engine.settings import SupervisorSettings
 from backend.engine.status import ServerStatus
 from backend.engine.supervisor import Supervisor
@@ -75,7 +82,8 @@ def launch_chromium(driver):
 
 
 def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_size: str | None = None,
-             settings_changes: dict[str, object] | None = None, **standin_options: object) -> RunningUi:
+             settings_changes: dict[str, object] | None = None, detected: tuple[DetectedGpu, ...] | None = None,
+             **standin_options: object) -> RunningUi:
     """Serve the UI on a free port; plans it launches run the stand-in with standin_options; settings_changes
     override UiSettings fields."""
     standin_options.setdefault("load_seconds", 1.0)
@@ -85,7 +93,8 @@ def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_s
         examples_dir=examples_dir, default_request=PlanRequest(model="7B", hardware="auto"),
     )
     settings = replace(settings, **(settings_changes or {}))
-    context = AppContext.create(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings, TWO_H100)
+    context = AppContext.create(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings,
+                                 TWO_H100 if detected is None else detected)
     demo = queued(build_demo(context), context)
     port = pick_free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
@@ -102,3 +111,27 @@ def wait_until(predicate, timeout_s: float = 20.0, every_s: float = 0.1):
             return value
         time.sleep(every_s)
     return None
+
+
+@contextmanager
+def standin_process(served_model_name: str = "Qwen/Qwen2.5-VL-7B-Instruct", *options: str) -> Iterator[Endpoint]:
+    """A stand-in engine started by hand (someone else's server, for endpoint mode), ready; killed afterwards."""
+    port, key = pick_free_port(), "sk-" + secrets.token_hex(8)
+    engine = subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
+                               "--served-model-name", served_model_name, "--load-seconds", "0.1", *options],
+                              cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _answers(base_url + "/health"), 20), "the stand-in did not come up"
+        yield Endpoint(base_url, key, served_model_name)
+    finally:
+        engine.kill()
+        engine.wait(10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from PIL import Image
 
 from backend.chat.conversation import Turn, TurnStatus
+from backend.chat.grounded import ground_turn_answer
 from backend.families import DEFAULT_FAMILY, get_family
-from backend.grounding import GroundingResult, ground, ground_turn
+from backend.grounding import GroundingResult, ground
 from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
-from backend.media.images import PreparedImage
 from backend.media.uploads import MediaPolicy, PreparedMedia, upright_picture
 from backend.media.video import PreparedVideo, VideoLimits
 from ui.context import AppContext
@@ -69,25 +69,8 @@ def draw_on_images(context: AppContext, turn: Turn, view: TurnView) -> None:
 
 
 def ground_answer(context: AppContext, turn: Turn) -> GroundingResult | None:
-    """The answer's boxes and points on the turn's image they belong to, drawn on it (None without images),
-    in the frame each image was sent in."""
-    if not turn.images or not turn.answer:
-        return None
-    sizes = [(image.original_size, image.input_size) for image in turn.images]
-    return ground_turn(turn.answer, sizes, family_now(context), images=UprightPictures(turn.images))
-
-
-class UprightPictures(Sequence[Image.Image]):
-    """The turn's pictures, each decoded only when asked for (an answer is drawn on one image of several)."""
-
-    def __init__(self, images: Sequence[PreparedImage]) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        return upright_picture(self.images[index])
+    """The answer's boxes and points on the turn's image they belong to, for the engine serving now."""
+    return ground_turn_answer(turn, family_now(context))
 
 
 def upright_file(context: AppContext, path: str) -> str:

@@ -9,6 +9,7 @@ import gradio as gr
 import pandas as pd
 
 from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
+from backend.chat.fair_share import VisitorBusy
 from backend.chat.session import SamplingParams, StreamUpdate
 from backend.examples import ensure_examples
 from backend.grounding.presets import PRESETS, Preset, get_preset
@@ -20,6 +21,32 @@ from ui.grounding_panel import GroundingPanel
 from ui.session import BrowserSession, TurnView
 
 CHAT_CONCURRENCY_ID = "chat"
+STILL_STREAMING = ("⏳ An answer is still streaming: your message is kept in the box. Send it when the answer ends, "
+                   "or press Stop first.")
+
+
+def visitor_of(request: gr.Request | None, session: BrowserSession) -> str:
+    """Whose fair share an answer counts against: the browser (or API client) session."""
+    return (request.session_hash if request is not None else None) or str(id(session))
+
+
+def streaming_stop() -> gr.Button:
+    """Stop as it looks while an answer streams: red and enabled."""
+    return gr.Button(variant="stop", interactive=True)
+
+
+def stop_for(session: BrowserSession) -> gr.Button:
+    """Stop as this session needs it: red while an answer of its own still streams, else plain and disabled."""
+    return streaming_stop() if session.chat.busy else gr.Button(variant="secondary", interactive=False)
+
+
+def speeds_frame(session: BrowserSession) -> gr.LinePlot:
+    """The recent answers' decode speeds; answers are labelled "#n" (in answer order) so the axis only ever shows
+    whole answers, never #1.5."""
+    labels = [f"#{number}" for number, _speed in session.speeds]
+    frame = pd.DataFrame([(label, speed) for label, (_n, speed) in zip(labels, session.speeds)],
+                         columns=["answer", "tok/s"])
+    return gr.LinePlot(frame, sort=labels, visible=bool(labels))
 
 
 @dataclass
@@ -53,7 +80,7 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
         file_types=["image", "video"], file_count="multiple", sources=["upload"], elem_id="message",
         placeholder="Ask about the images or video you attach…", show_label=False, autofocus=True)
     with gr.Row():
-        stop = gr.Button("■ Stop", variant="stop", size="sm", elem_id="stop")
+        stop = gr.Button("■ Stop", variant="secondary", size="sm", elem_id="stop", interactive=False)
         regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate")
         clear = gr.Button("Clear", size="sm", elem_id="clear")
     notice = gr.Markdown(elem_id="chat-notice")
@@ -73,7 +100,7 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
     # rendered by the layout beside the chat
     timeline = gr.Gallery(label="Video moments", columns=2, height=260, visible=False, elem_id="timeline", render=False)
     speeds = gr.LinePlot(x="answer", y="tok/s", title="Decode speed of your recent answers", height=180,
-                         x_axis_format="~g", y_axis_format="~g", elem_id="speed-plot", render=False)
+                         y_axis_format="~g", elem_id="speed-plot", render=False, visible=False)
     return ChatPanel(session, chatbot, message, stop, regenerate, clear, notice, system_prompt, temperature, top_p,
                      max_tokens, subject, preset_buttons, timeline, speeds)
 
@@ -88,11 +115,22 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
                      "api_visibility": "private", "show_progress": "hidden"}
 
     def respond(message: dict | None, system: str, temperature: float, top_p: float, max_tokens: float,
-                session: BrowserSession) -> Iterator[dict]:
+                session: BrowserSession, request: gr.Request | None = None) -> Iterator[dict]:
         message = message or {}
         text, files = (message.get("text") or "").strip(), list(message.get("files") or [])
         if not text and not files:
             return
+        if session.chat.busy:  # the message stays in the box, so sending it later is one press
+            yield {panel.notice: STILL_STREAMING, panel.message: message}
+            return
+        try:
+            with context.fair_share.slot(visitor_of(request, session)):
+                yield from answer(message, text, files, system, temperature, top_p, max_tokens, session)
+        except VisitorBusy as error:
+            yield {panel.notice: f"⚠ {error}", panel.message: message}
+
+    def answer(message: dict, text: str, files: list, system: str, temperature: float, top_p: float,
+               max_tokens: float, session: BrowserSession) -> Iterator[dict]:
         try:
             media = prepare_media(context, files)
         except UploadError as error:
@@ -109,17 +147,22 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
         yield from render_stream(session.context, session, updates.turn, view, updates, panel, grounding)
 
     def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
-                   session: BrowserSession) -> Iterator[dict]:
+                   session: BrowserSession, request: gr.Request | None = None) -> Iterator[dict]:
         if not session.chat.turns:
             return
         if session.chat.busy:  # the answer still streaming keeps its view (and its drawings)
-            gr.Warning("An answer is still streaming: stop it first, then regenerate.")
+            yield {panel.notice: "⏳ An answer is still streaming: stop it first, then regenerate."}
             return
         session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
-        view = TurnView()  # what the earlier answer drew goes; its files stay with the turn
-        session.show(session.chat.turns[-1], view)
-        updates = session.chat.regenerate()
-        yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel, grounding)
+        try:
+            with context.fair_share.slot(visitor_of(request, session)):
+                view = TurnView()  # what the earlier answer drew goes; its files stay with the turn
+                session.show(session.chat.turns[-1], view)
+                updates = session.chat.regenerate()
+                yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel,
+                                         grounding)
+        except VisitorBusy as error:
+            yield {panel.notice: f"⚠ {error}"}
 
     def stop(session: BrowserSession) -> None:
         session.chat.stop()  # the streaming handler notices, closes the stream and marks the answer stopped
@@ -129,8 +172,16 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
         return {panel.chatbot: [], panel.notice: "", panel.timeline: gr.Gallery(value=None, visible=False),
                 **grounding.cleared()}
 
-    panel.message.submit(respond, [panel.message, *settings, panel.session], outputs, **queue_options)
-    panel.regenerate.click(regenerate, [*settings, panel.session], outputs, **queue_options)
+    # Stop is bright only while this browser's answer streams; quick events of their own set it, since Gradio's
+    # front end does not let a button that is an output of the running answer event be clicked
+    stop_look = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
+    # trigger_mode "multiple": a message sent while an answer streams reaches the handler, which keeps it with a
+    # note (Gradio's default, "once", would drop it without a word)
+    for trigger, handler, inputs in ((panel.message.submit, respond, [panel.message, *settings, panel.session]),
+                                     (panel.regenerate.click, regenerate, [*settings, panel.session])):
+        trigger(streaming_stop, None, panel.stop, **stop_look)
+        trigger(handler, inputs, outputs, trigger_mode="multiple", **queue_options).then(
+            stop_for, [panel.session], panel.stop, **stop_look)
     panel.stop.click(stop, [panel.session], None, queue=False, api_visibility="private")
     panel.clear.click(clear, [panel.session], outputs, queue=False, api_visibility="private")
     for button, preset in panel.preset_buttons:
@@ -149,13 +200,11 @@ def render_stream(context: AppContext, session: BrowserSession, turn: Turn, view
             yield {panel.chatbot: chat_messages(session)}
             return
         finish_turn(context, session, turn, view)
-        if update.error:
-            gr.Warning(update.error)
-        yield {
+        yield {  # an error shows in the answer's bubble and under the chat, not also as a toast
             panel.chatbot: chat_messages(session),
             panel.notice: chat_notice(session),
             panel.timeline: gr.Gallery(value=list(view.timeline) or None, visible=bool(view.timeline)),
-            panel.speeds: pd.DataFrame(session.speeds, columns=["answer", "tok/s"]),
+            panel.speeds: speeds_frame(session),
             **grounding.show(context, view),
         }
 
@@ -167,5 +216,6 @@ def _preset_filler(preset: Preset):
             return {"text": preset.prompt(subject), "files": files}, preset.system_prompt
         # leaving a preset that set its own system prompt (document parsing) goes back to the default one
         preset_prompts = {other.system_prompt for other in PRESETS if other.system_prompt}
-        return {"text": preset.prompt(subject), "files": files}, DEFAULT_SYSTEM_PROMPT if system in preset_prompts else system
+        kept = DEFAULT_SYSTEM_PROMPT if system in preset_prompts else system
+        return {"text": preset.prompt(subject), "files": files}, kept
     return fill

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from backend.chat.conversation import Turn, TurnStatus
 from backend.chat.metrics import format_metrics
+from backend.grounding import GroundingResult
 from ui.session import BrowserSession, TurnView
 
 STOPPED_MARK = "■ Stopped"  # the tests look for this under a stopped answer
@@ -44,11 +45,24 @@ def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
         lines.append(f"⚠ **{turn.error}**")
     if turn.notice:
         lines.append(f"ℹ {turn.notice}")
+    if view is not None and view.grounding is not None and any(i.kind == "action" for i in view.grounding.items):
+        lines.append(action_list(view.grounding))
     if view is not None and view.grounding is not None and view.grounding.notes:
         lines.append("\n".join(f"ℹ {note}  " for note in view.grounding.notes))
     if turn.metrics is not None and turn.status is not TurnStatus.FAILED:
         lines.append(f"<sub>{format_metrics(turn.metrics)}</sub>")
     return "\n\n".join(lines)
+
+
+def action_list(result: GroundingResult) -> str:
+    """The agent's actions in order, where they land on the screenshot (its own pixels)."""
+    rows = []
+    for item in sorted((i for i in result.items if i.kind == "action"), key=lambda action: action.step):
+        where = f" at ({item.point[0]:.0f}, {item.point[1]:.0f})" if item.point else ""
+        to = f" → ({item.point2[0]:.0f}, {item.point2[1]:.0f})" if item.point2 else ""
+        said = f" “{item.text}”" if item.text else ""
+        rows.append(f"{item.step}. **{item.label}**{where}{to}{said}")
+    return "**Actions**\n\n" + "\n".join(rows)
 
 
 def chat_notice(session: BrowserSession) -> str:

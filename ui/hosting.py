@@ -16,13 +16,15 @@ from backend.media.images import APP_MAX_PIXELS
 from backend.plans.planner import PlanRequest
 from ui.context import AppContext, UiSettings
 from ui.layout import CSS, build_demo, queued
-from ui.status_view import ATTACH_HELP
 
 PUBLIC_MAX_FILE_SIZE = "50mb"  # app.py --help says so too
 # Browser and API sessions whose state Gradio keeps in memory, least recently used dropped first (Gradio's default
 # is 10,000). Each costs ~200 KB of Gradio's own copy of the page config plus its conversation, so this bounds the
 # app's memory under a public demo's stream of one-off API clients while no active visitor loses a conversation.
 STATE_SESSION_CAPACITY = 1000
+NO_GPU_HELP = ("No GPU was detected on this host, so nothing can be launched here. Run the app where the GPUs are, "
+               "or attach to a running server: python app.py --endpoint http://HOST:PORT --api-key KEY "
+               "(or from the Server tab).")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def start_engine(context: AppContext, options: HostingOptions, request: PlanRequ
         print(f"Endpoint mode: {status.message}", file=sys.stderr)
         return
     if not context.detected and request.hardware == "auto":
-        print(ATTACH_HELP.replace("`", ""), file=sys.stderr)
+        print(NO_GPU_HELP, file=sys.stderr)
         return
     if not options.launch_at_start:
         return

@@ -8,26 +8,31 @@ from dataclasses import dataclass, replace
 import gradio as gr
 
 from backend.endpoint import Endpoint
-from backend.engine.status import Phase, ServerStatus
+from backend.engine.status import Mode, Phase, ServerStatus
 from backend.engine.supervisor import LaunchRefused
 from backend.hardware import CATALOG
 from backend.models import CATALOG as MODEL_CATALOG
-from backend.plans.commands import python_snippet
+from backend.plans.commands import gradio_snippet, python_snippet
 from backend.plans.errors import PlanInputError
 from backend.plans.planner import ENGINES, PlanRequest
-from ui.context import AdminRequired, AppContext
+from ui.context import ATTACHED_REFUSAL, NO_GPU_REFUSAL, AdminRequired, AppContext
 from ui.status_view import (
     ATTACH_HELP,
+    attached_markdown,
     failure_markdown,
     log_text,
     mask_secret,
     plan_markdown,
     progress_html,
+    redact,
+    verdict_markdown,
 )
 
 ENGINE_CONCURRENCY_ID = "engine"
 NO_SERVER_SNIPPET = "# No server is answering yet: launch or attach one."
 GPU_COUNTS = [("fewest that fit", 0), ("1", 1), ("2", 2), ("4", 4), ("8", 8)]
+WEIGHT_CHOICES = [("bf16 (as published)", "none"), ("FP8 (--quantization fp8)", "fp8")]
+KV_CHOICES = [("auto (bf16)", "auto"), ("FP8 (fp8_e4m3)", "fp8_e4m3")]
 
 
 @dataclass
@@ -40,11 +45,24 @@ class LaunchPanel:
     gpus: gr.CheckboxGroup
     gpu_count: gr.Dropdown
     context_length: gr.Number
+    weights: gr.Dropdown
+    kv_cache: gr.Dropdown
+    offer_text: gr.Markdown
+    use_offer: gr.Button
     plan: gr.Markdown
-    command: gr.Textbox
+    command: gr.Code
     snippet: gr.Code
     launch: gr.Button
+    verdict: gr.Markdown
     stop: gr.Button
+    confirm_row: gr.Row
+    confirm_detach: gr.Button
+    cancel_detach: gr.Button
+    attach_url: gr.Textbox
+    attach_key: gr.Textbox
+    attach: gr.Button
+    notice: gr.Markdown
+    server_info: gr.Markdown
     progress: gr.HTML
     failure: gr.Markdown
     log: gr.Code
@@ -52,7 +70,8 @@ class LaunchPanel:
     @property
     def request_inputs(self) -> list[gr.components.Component]:
         """The inputs a plan request is made of."""
-        return [self.engine, self.model, self.hardware, self.gpus, self.gpu_count, self.context_length]
+        return [self.engine, self.model, self.hardware, self.gpus, self.gpu_count, self.context_length, self.weights,
+                self.kv_cache]
 
 
 def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> str | tuple[int, ...] | None:
@@ -63,18 +82,22 @@ def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> 
 
 
 def plan_request(base: PlanRequest, engine: str, model: str, hardware: str, gpus: str | tuple[int, ...] | None,
-                 context_length: float | None) -> PlanRequest:
+                 context_length: float | None, quantization: str | None = None,
+                 kv_cache_dtype: str | None = None) -> PlanRequest:
     """The base request (host, port, key, extra flags from the command line) with the user's choices."""
     return replace(base, model=(model or "7B").strip(), hardware=(hardware or "auto").strip(),
                    gpus=gpus if isinstance(gpus, tuple) else (gpus or "").strip() or None, engine=engine or "sglang",
-                   context_length=int(context_length) if context_length else None)
+                   context_length=int(context_length) if context_length else None,
+                   quantization=quantization or base.quantization,
+                   kv_cache_dtype=kv_cache_dtype or base.kv_cache_dtype)
 
 
 def panel_request(context: AppContext, engine: str, model: str, hardware: str, checked: list[int] | None,
-                  count: int | None, context_length: float | None) -> PlanRequest:
+                  count: int | None, context_length: float | None, quantization: str = "none",
+                  kv_cache_dtype: str = "auto") -> PlanRequest:
     """The request for the launch panel's current values."""
     return plan_request(context.settings.default_request, engine, model, hardware,
-                        gpus_choice(hardware, checked, count), context_length)
+                        gpus_choice(hardware, checked, count), context_length, quantization, kv_cache_dtype)
 
 
 def build_launch_panel(context: AppContext) -> LaunchPanel:
@@ -87,11 +110,15 @@ def build_launch_panel(context: AppContext) -> LaunchPanel:
         auto_label = f"auto — detected {len(detected)} x {names}"
     else:
         auto_label = "auto — no GPU detected"
-        gr.Markdown(ATTACH_HELP, elem_id="attach-help")
+    notice = gr.Markdown(elem_id="attach-help")
     hardware_choices = [(auto_label, "auto")] + [(spec.label, spec.name) for spec in CATALOG]
     auto = default.hardware == "auto"
     with gr.Row():
         with gr.Column(scale=2):
+            with gr.Row(visible=editable, elem_id="launch-row", equal_height=True):
+                launch = gr.Button("Launch", variant="primary", elem_id="launch", visible=editable, scale=0,
+                                   min_width=110)
+                verdict = gr.Markdown(elem_id="launch-verdict")
             engine = gr.Radio(list(ENGINES), value=default.engine, label="Engine", interactive=editable)
             model = gr.Dropdown(list(MODEL_CATALOG), value=default.model, label="Model", allow_custom_value=True,
                                 info="3B / 7B / 32B / 72B Instruct, or a Hugging Face id or local folder",
@@ -105,58 +132,105 @@ def build_launch_panel(context: AppContext) -> LaunchPanel:
                                     label="GPU count", visible=not auto, interactive=editable, elem_id="gpu-count")
             context_length = gr.Number(default.context_length, label="Context length (0: the model's full length)",
                                        precision=0, minimum=0, interactive=editable)
-            with gr.Row(visible=editable):
-                launch = gr.Button("Launch", variant="primary", elem_id="launch", visible=editable)
-                stop = gr.Button("Stop engine", variant="stop", elem_id="stop-engine", visible=editable)
+            with gr.Row():
+                weights = gr.Dropdown(WEIGHT_CHOICES, value=default.quantization, label="Weights",
+                                      interactive=editable, elem_id="weights",
+                                      info="4-bit: pick an -AWQ model")
+                kv_cache = gr.Dropdown(KV_CHOICES, value=default.kv_cache_dtype, label="KV cache",
+                                       interactive=editable, elem_id="kv-cache")
+            with gr.Row(equal_height=True):
+                offer_text = gr.Markdown(elem_id="quantized-offer")
+                use_offer = gr.Button("Use this plan", visible=False, size="sm", elem_id="use-quantized", scale=0)
+            stop = gr.Button("Stop engine", variant="secondary", elem_id="stop-engine", visible=editable,
+                             interactive=False)
+            with gr.Row(visible=False, elem_id="confirm-detach") as confirm_row:
+                gr.Markdown("Detach from this server **for every visitor**? Chats stop until a server is attached "
+                            "or launched again.")
+                confirm_detach = gr.Button("Yes, detach", variant="stop", size="sm", elem_id="confirm-detach-yes")
+                cancel_detach = gr.Button("Cancel", size="sm", elem_id="confirm-detach-no")
+            with gr.Accordion("Attach to a running server", open=not detected, visible=editable, elem_id="attach"):
+                attach_url = gr.Textbox(label="Server URL", placeholder="http://gpu-host:30000", elem_id="attach-url")
+                attach_key = gr.Textbox(label="API key", type="password", elem_id="attach-key")
+                attach = gr.Button("Attach", elem_id="attach-button")
             progress = gr.HTML(elem_id="progress")
             failure = gr.Markdown(elem_id="failure")
         with gr.Column(scale=3):
+            server_info = gr.Markdown(elem_id="server-info")
             plan = gr.Markdown(elem_id="plan")
-            command = gr.Textbox(label="Launch command (copy-paste)", lines=3, max_lines=6, buttons=["copy"],
-                                 interactive=False, elem_id="command")
-            snippet = gr.Code(NO_SERVER_SNIPPET, language="python", label="Client snippet for the running server",
-                              lines=8, max_lines=20, interactive=False, elem_id="snippet")
+            command = gr.Code(label="Launch command (copy-paste, on the GPU host)", language="shell", lines=4,
+                              max_lines=16, interactive=False, elem_id="command")
+            snippet = gr.Code(NO_SERVER_SNIPPET, language="python", label="Client snippet", lines=8, max_lines=20,
+                              interactive=False, elem_id="snippet")
     with gr.Accordion("Engine log", open=False):
         log = gr.Code(label="Last lines", lines=14, max_lines=14, interactive=False, elem_id="engine-log")
-    return LaunchPanel(engine, model, hardware, gpus, gpu_count, context_length, plan, command, snippet, launch,
-                       stop, progress, failure, log)
+    return LaunchPanel(engine, model, hardware, gpus, gpu_count, context_length, weights, kv_cache, offer_text,
+                       use_offer, plan, command, snippet, launch,
+                       verdict, stop, confirm_row, confirm_detach, cancel_detach, attach_url, attach_key, attach,
+                       notice, server_info, progress, failure, log)
 
 
 def wire_launch_panel(context: AppContext, panel: LaunchPanel, demo: gr.Blocks) -> None:
-    """Live plan preview, launch / stop (one at a time, on one concurrency id), and the hardware switch."""
+    """Live plan preview with Launch enabled only for a plan this host can run; launch / stop / detach / attach
+    (one at a time, on one concurrency id); the hardware switch."""
     public = context.settings.public
 
-    def preview(engine: str, model: str, hardware: str, gpus: list[int], gpu_count: int,
-                context_length: float | None) -> tuple[str, gr.Textbox]:
-        request = panel_request(context, engine, model, hardware, gpus, gpu_count, context_length)
+    def preview(*choices) -> tuple:
+        request = panel_request(context, *choices)
         try:
             plan = context.plan(request)
         except PlanInputError as error:
-            return f"### ⚠ {error}", gr.Textbox("", visible=False)
-        command = mask_secret(plan.shell_line(), plan.api_key if public else "") if plan.fits else ""
-        return plan_markdown(plan, public), gr.Textbox(command, visible=plan.fits)
+            return (f"### ⚠ {error}", gr.Code("", visible=False), gr.Button(interactive=False), f"✗ {error}", "",
+                    gr.Button(visible=False))
+        refusal = context.launch_refusal(request, plan)
+        command = mask_secret(plan.copy_paste(), plan.api_key if public else "") if plan.fits else ""
+        offer = plan.quantized
+        attached = context.supervisor.status().mode is Mode.ATTACHED  # the attached server is shown instead
+        return (gr.Markdown(plan_markdown(plan, public), visible=not attached),
+                gr.Code(command, visible=plan.fits and not attached),
+                gr.Button(interactive=not refusal), verdict_markdown(refusal),
+                f"💡 {offer.text}" if offer else "", gr.Button(visible=offer is not None and not public))
+
+    def use_offer(*choices) -> tuple:
+        offer = context.plan(panel_request(context, *choices)).quantized
+        changes = offer.changes if offer else {}
+        model, quantization, kv_cache = choices[1], choices[6], choices[7]
+        return (gr.Dropdown(value=changes.get("model", model)),
+                gr.Dropdown(value=changes.get("quantization", quantization)),
+                gr.Dropdown(value=changes.get("kv_cache_dtype", kv_cache)))
 
     def switch_hardware(hardware: str) -> tuple[gr.CheckboxGroup, gr.Dropdown]:
         auto = hardware == "auto"
         return gr.CheckboxGroup(visible=auto and bool(context.detected)), gr.Dropdown(visible=not auto)
 
-    def launch_clicked(engine: str, model: str, hardware: str, gpus: list[int], gpu_count: int,
-                       context_length: float | None) -> tuple[str, str]:
-        request = panel_request(context, engine, model, hardware, gpus, gpu_count, context_length)
+    def launch_clicked(*choices) -> tuple[str, str]:
+        request = panel_request(context, *choices)
         try:
             status = context.launch(request)
         except (AdminRequired, LaunchRefused, PlanInputError) as error:
             raise gr.Error(str(error)) from None
         return progress_html(status), failure_markdown(status)
 
-    def stop_clicked() -> tuple[str, str]:
+    def stop_clicked() -> tuple[gr.Row, str, str]:
+        status = context.supervisor.status()
+        if status.mode is Mode.ATTACHED:  # detaching affects every visitor: ask first
+            return gr.Row(visible=True), progress_html(status), failure_markdown(status)
+        return gr.Row(visible=False), *stopped()
+
+    def stopped() -> tuple[str, str]:
         try:
             status = context.stop()
         except AdminRequired as error:
             raise gr.Error(str(error)) from None
         return progress_html(status), failure_markdown(status)
 
-    previewed = [panel.plan, panel.command]
+    def attach_clicked(url: str, key: str) -> tuple[str, str]:
+        try:
+            status = context.attach(url, key)
+        except (AdminRequired, LaunchRefused) as error:
+            raise gr.Error(str(error)) from None
+        return progress_html(status), failure_markdown(status)
+
+    previewed = [panel.plan, panel.command, panel.launch, panel.verdict, panel.offer_text, panel.use_offer]
     for component in panel.request_inputs:
         component.change(preview, panel.request_inputs, previewed, api_visibility="private", queue=False,
                          show_progress="hidden")
@@ -165,22 +239,53 @@ def wire_launch_panel(context: AppContext, panel: LaunchPanel, demo: gr.Blocks) 
     demo.load(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
     if not public:
         engine_queue = {"concurrency_limit": 1, "concurrency_id": ENGINE_CONCURRENCY_ID, "api_visibility": "private"}
-        panel.launch.click(launch_clicked, panel.request_inputs, [panel.progress, panel.failure], **engine_queue)
-        panel.stop.click(stop_clicked, None, [panel.progress, panel.failure], **engine_queue)
+        shown = [panel.progress, panel.failure]
+        panel.launch.click(launch_clicked, panel.request_inputs, shown, **engine_queue)
+        panel.stop.click(stop_clicked, None, [panel.confirm_row, *shown], **engine_queue)
+        detached = panel.confirm_detach.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False,
+                                              api_visibility="private").then(stopped, None, shown, **engine_queue)
+        detached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
+        panel.cancel_detach.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False,
+                                  api_visibility="private")
+        panel.use_offer.click(use_offer, panel.request_inputs, [panel.model, panel.weights, panel.kv_cache],
+                              queue=False, api_visibility="private")
+        attached = panel.attach.click(attach_clicked, [panel.attach_url, panel.attach_key], shown, **engine_queue)
+        attached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
 
 
-def client_snippet(endpoint: Endpoint | None, public: bool) -> str:
-    """An openai-client program for the server that answers now (API key masked in public mode)."""
+def client_snippet(endpoint: Endpoint | None, public: bool, page_url: str = "") -> str:
+    """How to call what answers now: the openai client for the engine, or, in public mode, gradio_client for the
+    demo itself (visitors never see the engine's address or key)."""
+    if public:
+        return gradio_snippet(page_url or "https://THIS-DEMO-URL/")
     if endpoint is None:
         return NO_SERVER_SNIPPET
-    snippet = python_snippet(endpoint.base_url, endpoint.api_key, endpoint.model)
-    return mask_secret(snippet, endpoint.api_key if public else "")
+    return python_snippet(endpoint.base_url, endpoint.api_key, endpoint.model)
 
 
-def refresh_values(panel: LaunchPanel, status: ServerStatus, endpoint: Endpoint | None, public: bool) -> dict:
-    """The launch tab's live values for one status snapshot (the engine's API key masked in public mode)."""
+def refresh_values(panel: LaunchPanel, context: AppContext, status: ServerStatus, endpoint: Endpoint | None,
+                   page_url: str) -> dict:
+    """The launch tab's live values for one status snapshot: controls follow the state (launched: Stop; attached:
+    Detach; nothing to stop: disabled); in public mode nothing internal is shown."""
+    public = context.settings.public
+    attached = status.mode is Mode.ATTACHED
     busy = status.phase in (Phase.STARTING, Phase.STOPPING)
-    log = mask_secret(log_text(status), status.plan.api_key if public and status.plan else "")
-    return {panel.progress: progress_html(status), panel.failure: failure_markdown(status), panel.log: log,
-            panel.snippet: client_snippet(endpoint, public),
-            panel.stop: gr.Button(interactive=status.phase not in (Phase.IDLE, Phase.STOPPED) and not busy)}
+    stoppable = status.phase not in (Phase.IDLE, Phase.STOPPED) and not busy
+    model = endpoint.model if endpoint else (status.plan.served_model_name if status.plan else "")
+    samples = context.server_metrics.refresh(endpoint) if attached else []
+    info = attached_markdown(status, model, samples[-1] if samples else None, public) if attached else ""
+    values = {
+        panel.progress: progress_html(status, public), panel.failure: redact(failure_markdown(status), status, public),
+        panel.log: redact(log_text(status), status, public), panel.snippet: client_snippet(endpoint, public, page_url),
+        panel.stop: gr.Button("Detach" if attached else "Stop engine", interactive=stoppable,
+                              variant="stop" if stoppable else "secondary"),
+        panel.server_info: info,
+        panel.notice: "" if attached or context.detected else ATTACH_HELP,
+    }
+    if attached:
+        values[panel.plan], values[panel.command] = gr.Markdown(visible=False), gr.Code(visible=False)
+    if attached or not context.detected:
+        refusal = ATTACHED_REFUSAL if attached else NO_GPU_REFUSAL
+        values[panel.launch] = gr.Button(interactive=False)
+        values[panel.verdict] = verdict_markdown(refusal)
+    return values

@@ -8,6 +8,8 @@ import time
 import gradio as gr
 
 from ui.api import register_api
+from ui.batch_api import register_batch_api
+from ui.batch_panel import build_batch_panel, wire_batch_panel
 from ui.chat_panel import build_chat_panel, wire_chat_panel
 from ui.context import AppContext
 from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
@@ -16,8 +18,16 @@ from ui.status_view import server_frame, status_badge
 
 TITLE = "Qwen2.5-VL studio"
 CSS = """
-#status-badge { font-size: 0.95rem; }
+#status-badge { font-size: 0.95rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #chatbot img { max-height: 420px; object-fit: contain; }
+#launch-row { flex-wrap: nowrap !important; align-items: center; }
+#launch-row > #launch-verdict { min-width: 0 !important; flex: 1 1 auto; }
+#launch-row > #launch { flex: 0 0 auto; }
+@media (max-width: 640px) {
+  #title p { display: none; }
+  #chatbot { height: 300px !important; max-height: 300px !important; }
+  #chatbot img { max-height: 220px; }
+}
 """
 
 
@@ -26,6 +36,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
     cache = (context.settings.cache_check_every_s, context.settings.cache_max_age_s)
     with gr.Blocks(title=TITLE, delete_cache=cache) as demo:
         register_api(context)  # first, so the named endpoints get their names
+        register_batch_api(context)
         with gr.Row(equal_height=True):
             gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL served by SGLang; boxes and "
                         "points are drawn on your images.", elem_id="title")
@@ -38,31 +49,63 @@ def build_demo(context: AppContext) -> gr.Blocks:
                     gr.Markdown("#### Server load")
                     server_plot = gr.LinePlot(x="seconds", y="value", color="series", height=220,
                                               x_title="seconds ago", x_axis_format="~g", y_axis_format="~g",
-                                              title="Running requests / KV-cache use", elem_id="server-plot")
+                                              title="Running requests / KV-cache use", elem_id="server-plot",
+                                              visible=False)
+                    no_metrics = gr.Markdown("*No server yet: its load shows here once one answers.*",
+                                             elem_id="server-plot-empty")
                     chat.speeds.render()
                     chat.timeline.render()
             with gr.Tab("Grounding", id="grounding"):
                 grounding = build_grounding_panel()
+            with gr.Tab("Batch", id="batch"):
+                batch = build_batch_panel(context)
             with gr.Tab("Server", id="server"):
                 launch = build_launch_panel(context)
         wire_chat_panel(context, chat, grounding)
         wire_grounding_panel(context, grounding)
         wire_launch_panel(context, launch, demo)
+        wire_batch_panel(context, batch)
 
-        def refresh() -> dict:
+        def refresh(request: gr.Request) -> dict:
             status, endpoint = context.supervisor.status(), context.endpoint()
             samples = context.server_metrics.refresh(endpoint)
             model = endpoint.model if endpoint else ""
-            return {badge: status_badge(status, model), server_plot: server_frame(samples, time.time()),
-                    **refresh_values(launch, status, endpoint, context.settings.public)}
+            plot, empty = server_load_views(samples, endpoint is not None, context.server_metrics.exports_metrics)
+            return {badge: status_badge(status, model, context.settings.public), server_plot: plot, no_metrics: empty,
+                    **refresh_values(launch, context, status, endpoint, page_url(request))}
 
-        live = [badge, server_plot, launch.progress, launch.failure, launch.log, launch.snippet, launch.stop]
+        live = [badge, server_plot, no_metrics, launch.progress, launch.failure, launch.log, launch.snippet,
+                launch.stop, launch.server_info, launch.notice, launch.launch, launch.verdict, launch.plan,
+                launch.command]
         timer = gr.Timer(context.settings.refresh_s)
         timer.tick(refresh, None, live, api_visibility="private", show_progress="hidden", concurrency_limit=None)
         demo.load(refresh, None, live, api_visibility="private", show_progress="hidden")
     return demo
 
 
+def server_load_views(samples: list, serving: bool, exports: bool | None) -> tuple[gr.LinePlot, str]:
+    """The load plot when there are readings, else a line saying why there are none."""
+    if samples:
+        return gr.LinePlot(server_frame(samples, time.time()), visible=True), ""
+    if serving and exports is False:
+        why = "*This server exports no metrics (SGLang does with `--enable-metrics`): no load to plot.*"
+    else:
+        why = "*No server yet: its load shows here once one answers.*"
+    return gr.LinePlot(visible=False), why
+
+
+def page_url(request: gr.Request | None) -> str:
+    """The address visitors reach this page at (behind a proxy too), for snippets that call the demo itself."""
+    if request is None:
+        return ""
+    headers = request.headers
+    host = headers.get("x-forwarded-host") or headers.get("host") or ""
+    scheme = headers.get("x-forwarded-proto") or "http"
+    return f"{scheme}://{host}/" if host else ""
+
+
 def queued(demo: gr.Blocks, context: AppContext) -> gr.Blocks:
-    """The demo with its queue set up: chat answers run side by side (the engine batches them)."""
-    return demo.queue(default_concurrency_limit=context.settings.chat_concurrency)
+    """The demo with its queue set up: chat answers run side by side (the engine batches them), and the queue is
+    bounded so a flood of requests is refused with a message instead of growing without end."""
+    return demo.queue(default_concurrency_limit=context.settings.chat_concurrency,
+                      max_size=context.settings.queue_size)

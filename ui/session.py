@@ -27,7 +27,7 @@ class BrowserSession:
     def __init__(self, context: AppContext) -> None:
         self.app_context = context
         self.context = context.for_session()  # the overlays, thumbnails and exports of this session go here
-        self.chat = ChatSession(context.endpoint)
+        self.chat = ChatSession(context.endpoint, name_server=not context.settings.public)
         self._views: dict[int, tuple[Turn, TurnView]] = {}  # by id of the turn (turns are not hashable)
         self.speeds: list[tuple[int, float]] = []  # (answer number, tok/s)
         self.answers = 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from backend.grounding.agent_tools import with_screen_size
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, check_media_count
 from backend.media.video import PreparedVideo
@@ -110,7 +111,8 @@ def build_request(conversation: Conversation, policy: MediaPolicy, local: bool) 
         dropped_videos += len(turn.videos) - len(videos)
         kept[position] = (images, videos)
 
-    messages: list[dict] = [{"role": "system", "content": conversation.system_prompt}]
+    screenshot = current.images[-1].input_size if current.images else None  # agent presets state its size
+    messages: list[dict] = [{"role": "system", "content": with_screen_size(conversation.system_prompt, screenshot)}]
     for position, turn in enumerate(turns):
         images, videos = kept[position]
         messages.append({"role": "user", "content": _user_content(turn, images, videos, policy, local)})

@@ -62,7 +62,8 @@ def explain(error: Exception, base_url: str, request: BuiltRequest | None) -> Ch
     if isinstance(error, openai.APITimeoutError):
         return RequestFailed("The server did not answer in time. It may be overloaded; try again.")
     if isinstance(error, (openai.APIConnectionError, httpx.ConnectError)):
-        return ServerNotReady(f"The model server at {base_url} is not answering. Start it, or wait until it is "
+        where = f" at {base_url}" if base_url else ""
+        return ServerNotReady(f"The model server{where} is not answering. Start it, or wait until it is "
                               "ready, then send again.")
     if not isinstance(error, openai.APIStatusError):
         return RequestFailed(f"The request failed: {error}")

@@ -90,8 +90,10 @@ class ChatSession:
         policy: MediaPolicy | None = None,
         timeout_s: float = 600.0,
         http_client: httpx.Client | None = None,
+        name_server: bool = True,  # False (public demos): errors never show the engine's address
     ) -> None:
         self._endpoint = endpoint
+        self.name_server = name_server
         self.conversation = Conversation(system_prompt=system_prompt)
         self.sampling = sampling or SamplingParams()
         self.policy = policy or MediaPolicy()
@@ -168,7 +170,8 @@ class ChatSession:
         request: BuiltRequest | None = None
         try:
             if endpoint is None:
-                raise ServerNotReady("No model server is running. Start one (or attach to one), then send again.")
+                raise ServerNotReady("No model server is running. Launch one, or attach to a running server, in the "
+                                     "Server tab, then send again.")
             request = self._build(endpoint)
             turn.notice = request.notice
             clock = AnswerClock(request.vision_tokens)
@@ -183,7 +186,7 @@ class ChatSession:
             if self._stop.is_set() and turn.status is TurnStatus.STREAMING:  # stop() cut the request
                 yield _stopped(turn, clock)
             else:
-                yield _fail(turn, explain(error, endpoint.base_url if endpoint else "", request))
+                yield _fail(turn, explain(error, endpoint.base_url if endpoint and self.name_server else "", request))
             return
         self._socket.adopt(stream.response)
         try:

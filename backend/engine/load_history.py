@@ -21,6 +21,7 @@ class ServerMetricsHistory:
         self._samples: deque[EngineLoad] = deque(maxlen=keep)
         self._lock = threading.Lock()
         self._last_try = 0.0
+        self.exports_metrics: bool | None = None  # None until the engine was read once; False: it has no /metrics
 
     def refresh(self, endpoint: Endpoint | None) -> list[EngineLoad]:
         """Read the engine when due (and an endpoint is ready), then return the readings, oldest first."""
@@ -30,6 +31,7 @@ class ServerMetricsHistory:
                 self._last_try = time.monotonic()
         if due and endpoint is not None:
             sample = read_engine_load(endpoint, self.timeout_s)
+            self.exports_metrics = sample is not None
             if sample is not None:
                 with self._lock:
                     self._samples.append(sample)

@@ -1,5 +1,5 @@
-"""Real-sized test photos: 12 MP phone JPEGs with EXIF orientations, a 6000x4000 JPEG, a PNG with alpha; and where
-a box the stand-in draws at the middle half of the sent image lands on the upright original (the truth)."""
+"""Real-sized photos for checks and tests (12 MP phone JPEGs with EXIF orientations, a 6000x4000 JPEG, a PNG with
+alpha), and where a box the stand-in draws at the middle half of the sent image lands on the upright original."""
 
 from __future__ import annotations
 
