@@ -113,3 +113,15 @@ def test_bench_modules_do_not_import_gradio() -> None:
                                timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"
+
+
+def test_the_web_path_bench_prints_the_app_beside_the_five_line_floor() -> None:
+    completed = subprocess.run([sys.executable, "-m", "bench.web_path", "--standin", "--repeats", "3"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=300, check=False,
+                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    figures = json.loads(completed.stdout[completed.stdout.index("{"):])["P7"]
+    for path in ("rest_sse", "gradio_client"):
+        assert figures[path]["floor"]["p50_ms"] > 0 and figures[path]["app"]["p50_ms"] > 0
+        assert figures[path]["app_minus_floor_ms"] == round(figures[path]["app"]["p50_ms"] -
+                                                            figures[path]["floor"]["p50_ms"], 1)

@@ -15,6 +15,7 @@ from gradio.data_classes import FileData
 from backend.chat.conversation import conversation_from_openai
 from backend.chat.fair_share import VisitorBusy
 from backend.chat.session import ChatSession, SamplingParams
+from backend.endpoint import Endpoint
 from backend.engine.status import ServerStatus
 from backend.engine.supervisor import LaunchRefused
 from backend.media.images import MediaError
@@ -28,7 +29,7 @@ from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
 from ui.status_view import HIDDEN_URL, mask_secret, redact
 
 
-def status_json(status: ServerStatus, public: bool) -> dict[str, Any]:
+def status_json(status: ServerStatus, public: bool, endpoint: Endpoint | None = None) -> dict[str, Any]:
     """The engine state as JSON (no API key; in public mode no internal address or pid either)."""
     plan = status.plan
     cause = status.cause
@@ -43,7 +44,7 @@ def status_json(status: ServerStatus, public: bool) -> dict[str, Any]:
         "uptime_s": status.uptime_s, "last_error": shown(status.last_error),
         "cause": ({"kind": cause.kind.value, "summary": shown(cause.summary), "suggestion": shown(cause.suggestion)}
                   if cause else None),
-        "model": plan.served_model_name if plan else None,
+        "model": plan.served_model_name if plan else (endpoint.model if endpoint else None),
         "plan": {"hardware": plan.hardware, "tp": plan.tp, "dp": plan.dp, "context_length": plan.context_length,
                  "gpu_ids": list(plan.gpu_ids), "engine": plan.engine} if plan else None,
         "phases": [{"phase": mark.phase.value, "elapsed_s": mark.elapsed_s} for mark in status.phase_marks],
@@ -77,7 +78,7 @@ def register_api(context: AppContext) -> None:
 
     def status() -> dict:
         """The shared engine's state: phase, progress, model, plan summary, failure cause, log tail."""
-        return status_json(context.supervisor.status(), public)
+        return status_json(context.supervisor.status(), public, context.endpoint())
 
     def api_session(files: list[FileData], history: list[dict] | str, max_tokens: int, temperature: float
                     ) -> tuple[ChatSession, PreparedMedia]:
