@@ -79,13 +79,13 @@ def build_grounding_panel() -> GroundingPanel:
             result_json = gr.JSON(label="Items (original-image pixels)", elem_id="grounding-json", open=True)
             download = gr.File(label="Download (JSON, COCO)", file_count="multiple", elem_id="grounding-download")
     with gr.Accordion("Draw a pasted answer on an image", open=False), gr.Row():
-        image = gr.Image(type="filepath", label="Image", height=240, sources=["upload"])
+        image = gr.Image(type="filepath", label="Image", height=240, sources=["upload"], elem_id="pasted-image")
         with gr.Column():
-            answer = gr.Textbox(label="Model answer", lines=6,
+            answer = gr.Textbox(label="Model answer", lines=6, elem_id="pasted-answer",
                                 placeholder='```json\n[{"bbox_2d": [10, 20, 110, 220], "label": "cat"}]\n```')
             family = gr.Dropdown(list(FAMILIES), value=FAMILIES[0], label="Model family",
                                  info="Qwen2.5-VL answers in model-input pixels; Qwen2-VL / Qwen3-VL in 0-1000")
-            draw = gr.Button("Draw", variant="primary")
+            draw = gr.Button("Draw", variant="primary", elem_id="pasted-draw")
     return GroundingPanel(annotated, result_json, download, notes, image, answer, family, draw)
 
 
