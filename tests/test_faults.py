@@ -34,6 +34,7 @@ from standin import REPO_ROOT
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port
 from tests.process_checks import gone, standin_pids, wait_gone
 from tests.ui_harness import RunningUi, launch_chromium, start_ui, wait_until
+from ui.chat_view import told_lines
 from ui.context import AppContext, UiSettings
 from ui.layout import build_demo
 from ui.session import BrowserSession
@@ -87,10 +88,12 @@ def engine_stats(base_url: str) -> dict:
 
 
 def notice_of(updates: list[dict]) -> str:
-    """The last chat notice the handler showed."""
+    """What the handler last told the visitor: the chat notice, and the ⚠ / ℹ lines of the answer's bubble."""
     notices = [value for update in updates for component, value in update.items()
                if getattr(component, "elem_id", None) == "chat-notice"]
-    return str(notices[-1]) if notices else ""
+    bubbles = [value for update in updates for component, value in update.items()
+               if getattr(component, "elem_id", None) == "chatbot"]
+    return "\n".join([str(notices[-1]) if notices else "", *told_lines(bubbles[-1] if bubbles else [])]).strip()
 
 
 def test_engine_killed_mid_answer_keeps_the_conversation_and_a_relaunch_continues_it(ready: RunningUi) -> None:

@@ -42,6 +42,7 @@ from tests.hostile_inputs import (
     qwen_config,
 )
 from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
+from ui.chat_view import told_lines
 from ui.session import BrowserSession
 
 MAX_TOKENS = 200  # room for every scripted answer (the stand-in streams one word or sign per token)
@@ -49,7 +50,8 @@ MAX_TOKENS = 200  # room for every scripted answer (the stand-in streams one wor
 
 @dataclass(frozen=True)
 class Reply:
-    """What the submit handler showed: the notice line, what it put back in the message box, its grounding notes."""
+    """What the submit handler showed: what the visitor was told (the notice line and the answer bubble's ⚠ / ℹ
+    lines), what it put back in the message box, its grounding notes."""
 
     notice: str
     message: object  # the message box's new value (a dict keeps the text and files; a component clears it)
@@ -76,8 +78,9 @@ class Chat:
         values: dict[str, object] = {}
         for update in updates:
             values.update({getattr(component, "elem_id", None): value for component, value in update.items()})
-        return Reply(str(values.get("chat-notice") or ""), values.get("message"),
-                     str(values.get("grounding-notes") or ""), len(updates))
+        told = [str(values.get("chat-notice") or ""), *told_lines(values.get("chatbot") or [])]
+        return Reply("\n".join(told).strip(), values.get("message"), str(values.get("grounding-notes") or ""),
+                     len(updates))
 
 
 @pytest.fixture(scope="module")

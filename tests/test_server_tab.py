@@ -230,3 +230,17 @@ def test_a_public_visitor_cannot_detach_or_attach_the_shared_server(public: Runn
     with pytest.raises(AppError, match="need the admin token"):
         visitor.predict("", api_name="/stop")
     assert public.context.supervisor.status().is_ready
+
+
+def test_with_no_engine_the_chat_says_so_once_and_where_to_start_one(no_gpu: RunningUi, browser) -> None:
+    page = open_page(browser, no_gpu.url, DESKTOP)
+    box = page.locator("#message textarea")
+    box.fill("hello")
+    box.press("Enter")
+    page.locator("#chatbot").get_by_text("No model server is running").wait_for(timeout=15_000)
+    time.sleep(1.0)  # a toast or a notice would have arrived by now
+    text = page.locator("body").inner_text()
+    assert text.count("No model server is running") == 1, text
+    assert "Server tab" in text and page.locator("[data-testid=toast-body]").count() == 0
+    shot(page, "chat-no-engine")
+    page.context.close()

@@ -15,7 +15,7 @@ from backend.examples import ensure_examples
 from backend.grounding.presets import PRESETS, Preset, get_preset
 from backend.media.uploads import UploadError
 from ui.chat_flow import finish_turn, prepare_media
-from ui.chat_view import chat_messages, chat_notice
+from ui.chat_view import chat_messages
 from ui.context import AppContext
 from ui.grounding_panel import GroundingPanel
 from ui.session import BrowserSession, TurnView
@@ -202,7 +202,7 @@ def render_stream(context: AppContext, session: BrowserSession, turn: Turn, view
         finish_turn(context, session, turn, view)
         yield {  # an error shows in the answer's bubble and under the chat, not also as a toast
             panel.chatbot: chat_messages(session),
-            panel.notice: chat_notice(session),
+            panel.notice: "",  # the answer's bubble says how it ended: said once, there
             panel.timeline: gr.Gallery(value=list(view.timeline) or None, visible=bool(view.timeline)),
             panel.speeds: speeds_frame(session),
             **grounding.show(context, view),

@@ -65,11 +65,7 @@ def action_list(result: GroundingResult) -> str:
     return "**Actions**\n\n" + "\n".join(rows)
 
 
-def chat_notice(session: BrowserSession) -> str:
-    """A line under the chat about the last turn: its failure or notice (empty when all is well)."""
-    if not session.chat.turns:
-        return ""
-    turn = session.chat.turns[-1]
-    if turn.status in (TurnStatus.FAILED, TurnStatus.INTERRUPTED):
-        return f"⚠ {turn.error}"
-    return f"ℹ {turn.notice}" if turn.notice else ""
+def told_lines(messages: list[dict]) -> list[str]:
+    """What the last answer's bubble tells the visitor besides the answer: its ⚠ and ℹ lines."""
+    texts = [m["content"] for m in messages if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
+    return [line.strip() for line in (texts[-1] if texts else "").splitlines() if line.strip()[:1] in ("⚠", "ℹ")]
