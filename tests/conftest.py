@@ -137,3 +137,9 @@ def browser() -> Iterator[object]:
         chromium = launch_chromium(driver)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def sglang_smart_resize():
+    """SGLang 0.5.23's own smart_resize, the oracle for every frame (importing it loads torch: once a session)."""
+    return pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl").smart_resize

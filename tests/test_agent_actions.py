@@ -30,9 +30,6 @@ ANSWERS = [{"match": "(?i)the user query", "answer": AGENT_ANSWER}]
 SCREEN = (1080, 2400)  # a phone screenshot
 
 
-@pytest.fixture(scope="module")
-def oracle():
-    return pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl").smart_resize
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +53,8 @@ def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def sent(oracle) -> tuple[int, int]:
-    height, width = oracle(SCREEN[1], SCREEN[0], max_pixels=APP_MAX_PIXELS)
+def sent(sglang_smart_resize) -> tuple[int, int]:
+    height, width = sglang_smart_resize(SCREEN[1], SCREEN[0], max_pixels=APP_MAX_PIXELS)
     return width, height
 
 
@@ -72,18 +69,20 @@ def ask_phone_use(client: Client, screenshot: Path) -> dict:
                           api_name="/ask")
 
 
-def test_the_tool_prompt_states_the_size_the_screenshot_is_sent_at(ui: RunningUi, screenshot: Path, oracle) -> None:
+def test_the_tool_prompt_states_the_size_the_screenshot_is_sent_at(ui: RunningUi, screenshot: Path,
+                                                                   sglang_smart_resize) -> None:
     ask_phone_use(Client(ui.url, verbose=False), screenshot)
     stats = httpx.get(f"{ui.context.endpoint().base_url}/standin/stats", timeout=5).json()
-    width, height = sent(oracle)
+    width, height = sent(sglang_smart_resize)
     assert stats["last_images"] == [[width, height]]
     assert f"The screen's resolution is {width}x{height}." in stats["last_system"]
     assert "{screen_width}" not in stats["last_system"]
 
 
-def test_ask_returns_the_actions_in_order_on_the_screenshot(ui: RunningUi, screenshot: Path, oracle) -> None:
+def test_ask_returns_the_actions_in_order_on_the_screenshot(ui: RunningUi, screenshot: Path,
+                                                            sglang_smart_resize) -> None:
     reply = ask_phone_use(Client(ui.url, verbose=False), screenshot)
-    frame = sent(oracle)
+    frame = sent(sglang_smart_resize)
     click, swipe, typing = reply["items"]
     assert [item["action"] for item in reply["items"]] == ["click", "swipe", "type"]
     assert [item["step"] for item in reply["items"]] == [1, 2, 3]

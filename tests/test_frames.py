@@ -34,10 +34,6 @@ PHOTOS = {
 }
 
 
-@pytest.fixture(scope="module")
-def oracle():
-    """SGLang's own smart_resize (Qwen2.5-VL's grid)."""
-    return pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl").smart_resize
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +55,8 @@ def client(ui: RunningUi) -> Client:
     return Client(ui.url, verbose=False)
 
 
-def sent_size(oracle, upright: tuple[int, int], max_pixels: int) -> tuple[int, int]:
-    height, width = oracle(upright[1], upright[0], max_pixels=max_pixels)
+def sent_size(sglang_smart_resize, upright: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    height, width = sglang_smart_resize(upright[1], upright[0], max_pixels=max_pixels)
     return width, height
 
 
@@ -71,10 +67,10 @@ def last_images(ui: RunningUi) -> list[list[int]]:
 
 @pytest.mark.parametrize("name", PHOTOS)
 def test_ask_places_the_box_on_the_upright_original(name: str, photos, client: Client, ui: RunningUi,
-                                                    oracle) -> None:
+                                                    sglang_smart_resize) -> None:
     photo = photos[name]
     reply = client.predict("Detect the object.", [handle_file(str(photo.path))], [], 256, 0.0, api_name="/ask")
-    sent = sent_size(oracle, photo.upright, APP_MAX_PIXELS)
+    sent = sent_size(sglang_smart_resize, photo.upright, APP_MAX_PIXELS)
     assert reply["images"] == [{"original_size": list(photo.upright), "sent_size": list(sent)}]
     assert last_images(ui) == [list(sent)]  # what the engine received is that frame
     [item] = reply["items"]
@@ -82,32 +78,35 @@ def test_ask_places_the_box_on_the_upright_original(name: str, photos, client: C
 
 
 @pytest.mark.parametrize("name", PHOTOS)
-def test_ask_overlay_is_drawn_upright_where_the_box_is(name: str, photos, client: Client, oracle) -> None:
+def test_ask_overlay_is_drawn_upright_where_the_box_is(name: str, photos, client: Client, sglang_smart_resize) -> None:
     photo = photos[name]
     reply = client.predict("Detect the object.", [handle_file(str(photo.path))], [], 256, 0.0, api_name="/ask")
     overlay = Image.open(reply["overlay"] if isinstance(reply["overlay"], str) else reply["overlay"]["path"])
     assert overlay.size == photo.upright
-    left, top, right, bottom = middle_half_box(photo.upright, sent_size(oracle, photo.upright, APP_MAX_PIXELS))
+    frame = sent_size(sglang_smart_resize, photo.upright, APP_MAX_PIXELS)
+    left, top, right, bottom = middle_half_box(photo.upright, frame)
     middle_y = round((top + bottom) / 2)
     assert overlay.convert("RGB").getpixel((round(left) + 1, middle_y)) == BOX_COLOR
     assert overlay.convert("RGB").getpixel((round(right) - 2, middle_y)) == BOX_COLOR
 
 
 @pytest.mark.parametrize("name", PHOTOS)
-def test_ground_reads_a_chat_answer_in_the_frame_the_chat_sent(name: str, photos, client: Client, oracle) -> None:
+def test_ground_reads_a_chat_answer_in_the_frame_the_chat_sent(name: str, photos, client: Client,
+                                                               sglang_smart_resize) -> None:
     photo = photos[name]
     answer = client.predict("Detect the object.", [handle_file(str(photo.path))], [], 256, 0.0,
                             api_name="/ask")["answer"]
     overlay, items = client.predict(handle_file(str(photo.path)), answer, "", 0, api_name="/ground")
     assert overlay is not None and Image.open(overlay).size == photo.upright
-    assert within(items[0]["bbox"], middle_half_box(photo.upright, sent_size(oracle, photo.upright, APP_MAX_PIXELS)))
+    frame = sent_size(sglang_smart_resize, photo.upright, APP_MAX_PIXELS)
+    assert within(items[0]["bbox"], middle_half_box(photo.upright, frame))
 
 
 @pytest.mark.parametrize("name", ["exif6", "6000x4000"])
 def test_ground_reads_an_answer_made_at_the_servers_default_budget(name: str, photos, client: Client,
-                                                                   oracle) -> None:
+                                                                   sglang_smart_resize) -> None:
     photo = photos[name]
-    width, height = sent_size(oracle, photo.upright, SERVER_DEFAULT_PIXELS)
+    width, height = sent_size(sglang_smart_resize, photo.upright, SERVER_DEFAULT_PIXELS)
     answer = json.dumps([{"bbox_2d": [width // 4, height // 4, 3 * width // 4, 3 * height // 4], "label": "cup"}])
     _overlay, items = client.predict(handle_file(str(photo.path)), answer, "qwen2.5-vl", SERVER_DEFAULT_PIXELS,
                                      api_name="/ground")
@@ -160,11 +159,12 @@ def qwen3_ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> It
 
 
 def test_a_qwen3_endpoint_gets_images_on_its_32_grid_and_answers_mapped_exactly(qwen3_ui: RunningUi, photos,
-                                                                                oracle) -> None:
+                                                                                sglang_smart_resize) -> None:
     photo = photos["exif6"]
     reply = Client(qwen3_ui.url, verbose=False).predict("Detect the object.", [handle_file(str(photo.path))], [], 256,
                                                         0.0, api_name="/ask")
-    height, width = oracle(photo.upright[1], photo.upright[0], factor=32, min_pixels=65536, max_pixels=APP_MAX_PIXELS)
+    height, width = sglang_smart_resize(photo.upright[1], photo.upright[0], factor=32, min_pixels=65536,
+                                        max_pixels=APP_MAX_PIXELS)
     stats = httpx.get(f"{qwen3_ui.context.endpoint().base_url}/standin/stats", timeout=5).json()
     assert stats["last_images"] == [[width, height]] and width % 32 == 0 and height % 32 == 0
     assert reply["images"][0]["sent_size"] == [width, height]

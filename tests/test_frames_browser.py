@@ -36,9 +36,8 @@ def photo(tmp_path_factory: pytest.TempPathFactory) -> Photo:
 
 
 @pytest.fixture(scope="module")
-def sent(photo: Photo) -> tuple[int, int]:
-    smart_resize = pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl").smart_resize
-    height, width = smart_resize(photo.upright[1], photo.upright[0], max_pixels=APP_MAX_PIXELS)
+def sent(photo: Photo, sglang_smart_resize) -> tuple[int, int]:
+    height, width = sglang_smart_resize(photo.upright[1], photo.upright[0], max_pixels=APP_MAX_PIXELS)
     return width, height
 
 

@@ -26,11 +26,6 @@ EPSILON = 1e-6
 RESAMPLING_ALLOWANCE = 0.05
 
 
-@pytest.fixture(scope="module")
-def sglang_smart_resize():
-    """SGLang 0.5.23's own smart_resize (importing it loads torch, so once per module)."""
-    qwen_vl = pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl")
-    return qwen_vl.smart_resize
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
 from backend.chat.fair_share import VisitorBusy
 from backend.chat.session import SamplingParams, StreamUpdate
 from backend.examples import ensure_examples
-from backend.grounding.presets import PRESETS, Preset, get_preset
+from backend.grounding.presets import PRESETS, Preset, get_preset, presets_for
 from backend.media.uploads import UploadError
 from ui.chat_flow import finish_turn, prepare_media
 from ui.chat_view import chat_messages
@@ -86,7 +86,8 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
     notice = gr.Markdown(elem_id="chat-notice")
     with gr.Row(equal_height=True):
         subject = gr.Textbox(label="Subject for presets", placeholder="e.g. car, person, red ball", scale=2)
-        preset_buttons = [(gr.Button(preset.title, size="sm", min_width=90), preset) for preset in PRESETS]
+        preset_buttons = [(gr.Button(preset.title, size="sm", min_width=90), preset)
+                          for media in ("image", "video") for preset in presets_for(media)]
     examples = ensure_examples(context.settings.examples_dir)
     gr.Examples(examples=[[{"text": get_preset(ex.preset_key).prompt(ex.subject), "files": [str(ex.path)]}]
                           for ex in examples],
