@@ -5,6 +5,7 @@ visitor cannot starve another."""
 from __future__ import annotations
 
 import re
+import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -141,7 +142,10 @@ def public(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iter
 
 def test_nothing_a_public_visitor_can_read_holds_the_engine_address_or_key(public: RunningUi, browser) -> None:
     status = public.context.supervisor.status()
-    secrets = [status.base_url, status.plan.api_key, f":{status.plan.port}"]
+    # The engine's address in any spelling; a generic example such as the "http://gpu-host:30000" placeholder
+    # is not one, even when the engine happens to listen on SGLang's default port.
+    hosts = ("127.0.0.1", "localhost", "0.0.0.0", socket.gethostname())
+    secrets = [status.base_url, status.plan.api_key, *(f"{host}:{status.plan.port}" for host in hosts)]
     visitor = Client(public.url, verbose=False)
     readable = [httpx.get(public.url, timeout=10).text, httpx.get(public.url + "config", timeout=10).text,
                 str(visitor.predict(api_name="/status")), str(visitor.predict("7B", "auto", "", "sglang", 0,
