@@ -15,15 +15,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import cv2
-import numpy as np
 
+from backend.media.clip import ClipWriter, decode_frames
 from backend.media.images import IMAGE_FACTOR, MediaError, ceil_by_factor, floor_by_factor, smart_resize
 from backend.media.video_probe import no_video_stream_reason
 
@@ -135,8 +133,7 @@ def with_clip(video: PreparedVideo) -> PreparedVideo:
     """The same video with its clip encoded (returned unchanged when it already has one)."""
     if video.clip is not None:
         return video
-    frames = read_frames(video.source_path, video.info, video.plan)
-    return dataclasses.replace(video, clip=encode_clip(frames, video.plan.sample_fps))
+    return dataclasses.replace(video, clip=sample_clip(video.source_path, video.info, video.plan))
 
 
 def smart_nframes(total_frames: int, video_fps: float, limits: VideoLimits) -> int:
@@ -200,62 +197,22 @@ def probe_video(path: str | Path, limits: VideoLimits) -> VideoInfo:
     return VideoInfo(fps=fps, frame_count=frame_count, duration_s=duration, width=width, height=height)
 
 
-def read_frames(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> list[np.ndarray]:
-    """The planned frames, resized, in order (one sequential decode pass, no seeking)."""
-    wanted = plan.frame_indices
-    width, height = plan.input_size
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    frames: list[np.ndarray] = []
-    try:
-        position = 0
-        for index in wanted:
-            while position < index and capture.grab():
-                position += 1
-            ok, frame = capture.read() if position == index else (False, None)
-            if not ok:
-                break
-            position += 1
-            frames.append(resize_frame(frame, width, height))
-    finally:
-        capture.release()
-    missing = len(wanted) - len(frames)
-    if missing and (not frames or (info.frame_count - wanted[len(frames)]) / info.fps > MISSING_TAIL_TOLERANCE_S):
-        seconds = (wanted[len(frames)] if frames else 0) / info.fps
-        raise MediaError(
-            f"The video is truncated or corrupt: frames stop decoding at {seconds:.1f} s of "
-            f"{info.duration_s:.1f} s. Re-export or re-upload it."
-        )
-    frames.extend(frames[-1] for _ in range(missing))
-    return frames
-
-
-def resize_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize a BGR frame; large reductions go through an integer-ratio area step (OpenCV's INTER_AREA
-    is ~8x slower at non-integer ratios), the rest is bilinear like SGLang's own frame resize."""
-    source_h, source_w = frame.shape[:2]
-    shrink = min(source_w // width, source_h // height)
-    if shrink >= 2:
-        frame = cv2.resize(frame, (source_w // shrink, source_h // shrink), interpolation=cv2.INTER_AREA)
-    if frame.shape[1] == width and frame.shape[0] == height:
-        return frame
-    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def encode_clip(frames: list[np.ndarray], fps: float) -> bytes:
-    """MP4 (MPEG-4 part 2, 'mp4v') of BGR frames at fps; OpenCV needs a real file, so a temp one is used."""
-    height, width = frames[0].shape[:2]
-    handle, name = tempfile.mkstemp(suffix=".mp4")
-    os.close(handle)
-    try:
-        writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-        if not writer.isOpened():
-            raise MediaError("Could not encode the sampled video clip (OpenCV's MP4 writer is unavailable).")
-        for frame in frames:
-            writer.write(frame)
-        writer.release()
-        return Path(name).read_bytes()
-    finally:
-        os.unlink(name)
+def sample_clip(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> bytes:
+    """The planned frames, resized, as an MP4 at plan.sample_fps: one sequential decode pass (no seeking);
+    decoding stays on this thread while a second one resizes and encodes, so with more than one core only
+    the decode (the floor) is on the critical path."""
+    with ClipWriter(plan.input_size, plan.sample_fps) as writer:
+        written = decode_frames(path, plan.frame_indices, writer.add)
+        missing = len(plan.frame_indices) - written
+        if missing and (not written or
+                        (info.frame_count - plan.frame_indices[written]) / info.fps > MISSING_TAIL_TOLERANCE_S):
+            seconds = (plan.frame_indices[written] if written else 0) / info.fps
+            raise MediaError(
+                f"The video is truncated or corrupt: frames stop decoding at {seconds:.1f} s of "
+                f"{info.duration_s:.1f} s. Re-export or re-upload it."
+            )
+        writer.repeat_last(missing)
+        return writer.finish()
 
 
 def prepare_video(path: str | Path, limits: VideoLimits | None = None, encode: bool = True) -> PreparedVideo:
