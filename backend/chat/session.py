@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 import openai
+import openai.resources.chat  # noqa: F401 - the SDK imports it on a client's first request otherwise: the first answer's cost
 
 from backend.chat.conversation import (
     DEFAULT_SYSTEM_PROMPT,

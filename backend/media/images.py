@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -231,8 +232,15 @@ def encode_image(image: Image.Image, limits: ImageLimits) -> tuple[bytes, str]:
         return buffer.getvalue(), "image/png"
     if limits.encode_format != "jpeg":
         raise ValueError(f"encode_format must be 'jpeg' or 'png', not {limits.encode_format!r}")
-    image.save(buffer, format="JPEG", quality=limits.jpeg_quality, subsampling=0)
-    return buffer.getvalue(), "image/jpeg"
+    # OpenCV's encoder (libjpeg-turbo, like Pillow's) releases the GIL; Pillow's holds it for the whole encode,
+    # which serialises the batch and the chat's other threads behind every photo.
+    pixels = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
+    options = [cv2.IMWRITE_JPEG_QUALITY, limits.jpeg_quality,
+               cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
+    ok, encoded = cv2.imencode(".jpg", pixels, options)
+    if not ok:
+        raise MediaError("Could not encode the image as JPEG.")
+    return encoded.tobytes(), "image/jpeg"
 
 
 def prepare_image_bytes(data: bytes, limits: ImageLimits, sha256: str | None = None) -> PreparedImage:

@@ -1,17 +1,23 @@
 """P8 on a GPU host: N photos through the app's /batch beside a direct concurrent openai client sending the same
-prepared images to the same engine, in one run (the direct client is the floor).
+prepared images to the same engine, in one run (the direct client is the floor). The app is driven twice: with the
+photos as N files (gradio_client uploads each with a new connection) and as one zip; upload_s is the time to the
+first progress update (uploads + discovery).
 
     python3 -m bench.gpu.batch_check --app-args "--model $QWEN_MODEL_DIR --engine-args '$SGLANG_DUMMY_FLAGS' \
         --launch" --photos 200 --out "$OUT/batch.jsonl"
+    python3 -m bench.gpu.batch_check --standin --photos 100 --out batch.jsonl   # CPU: the stand-in engine
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
+import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,7 +29,7 @@ from backend.endpoint import Endpoint  # noqa: E402
 from backend.media.uploads import MediaPreparer  # noqa: E402
 from bench.clients import Sampling, direct_answer, direct_client, direct_messages, user_message  # noqa: E402
 from bench.media import PhotoMaker  # noqa: E402
-from bench.soak.targets import start_app  # noqa: E402
+from bench.soak import targets  # noqa: E402
 
 PROMPT = "Detect every object and output its bbox coordinates in JSON format."
 
@@ -51,34 +57,50 @@ def direct_run(endpoint: Endpoint, urls: list[str], max_tokens: int, concurrency
     return {"seconds": round(seconds, 2), "images_per_s": round(len(urls) / seconds, 2), "tokens": sum(tokens)}
 
 
-def app_run(url: str, paths: list[Path], max_tokens: int) -> dict:
+def app_run(url: str, uploads: list[Path], photos: int, max_tokens: int) -> dict:
+    """/batch through gradio_client with uploads (the photos, or one zip of them), timed from submit to the end."""
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False)
     started = time.perf_counter()
-    job = client.submit([handle_file(str(path)) for path in paths], PROMPT, max_tokens, 0.0, api_name="/batch")
+    job = client.submit([handle_file(str(path)) for path in uploads], PROMPT, max_tokens, 0.0, api_name="/batch")
+    while not job.outputs() and not job.done():
+        time.sleep(0.01)
+    upload_s = time.perf_counter() - started
     final = job.result(timeout=900)
     seconds = time.perf_counter() - started
     results = final["results"]
     answered = sum(1 for result in results if result.get("answer") and not result.get("error"))
     tokens = sum(int((result.get("metrics") or {}).get("completion_tokens") or 0) for result in results)
-    return {"seconds": round(seconds, 2), "images_per_s": round(len(paths) / seconds, 2), "answered": answered,
-            "tokens": tokens, "files": sorted(final["files"])}
+    return {"seconds": round(seconds, 2), "upload_s": round(upload_s, 2), "images_per_s": round(photos / seconds, 2),
+            "answered": answered, "tokens": tokens, "files": sorted(final["files"])}
+
+
+def zip_of(paths: list[Path], target: Path) -> Path:
+    """The photos stored (not compressed: JPEGs do not shrink) in one zip."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for path in paths:
+            archive.write(path, path.name)
+    return target
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--app-args", required=True)
+    parser.add_argument("--app-args", default=None, help="how to start app.py (with --launch: it starts the engine)")
+    parser.add_argument("--standin", action="store_true", help="instead: the stand-in engine and app.py --endpoint")
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--out", default="batch.jsonl")
     args = parser.parse_args()
+    if bool(args.app_args) == args.standin:
+        parser.error("give --app-args or --standin")
     folder = Path(tempfile.mkdtemp(prefix="batch-check-"))
     maker = PhotoMaker(folder, (1600, 1200))
     paths = [maker.next("batch").path for _ in range(args.photos)]
     preparer = MediaPreparer()
     urls = [preparer.image(path).data_url for path in paths]
-    target = start_app(args.app_args)
+    archive = zip_of(paths, folder / "photos.zip")
+    target, endpoint = start_standin_app() if args.standin else (targets.start_app(args.app_args), None)
     try:
         from gradio_client import Client
 
@@ -86,15 +108,48 @@ def main() -> int:
         plan = status["plan"] or {}
         with open(args.out, "w") as out:
             emit(out, {"check": "ready", "model": status["model"], "plan": plan})
-            endpoint = engine_endpoint(target)
+            endpoint = endpoint or engine_endpoint(target)
             direct_run(endpoint, urls[:DEFAULT_CONCURRENCY], args.max_tokens, DEFAULT_CONCURRENCY)  # warm both paths
-            app = app_run(target.url, paths, args.max_tokens)
+            app = app_run(target.url, paths, args.photos, args.max_tokens)
+            app_zip = app_run(target.url, [archive], args.photos, args.max_tokens)
             direct = direct_run(endpoint, urls, args.max_tokens, DEFAULT_CONCURRENCY)
             emit(out, {"check": "P8", "photos": args.photos, "concurrency": DEFAULT_CONCURRENCY, "app": app,
-                       "direct": direct, "ratio": round(app["images_per_s"] / direct["images_per_s"], 3)})
+                       "app_zip": app_zip, "direct": direct,
+                       "ratio": round(app["images_per_s"] / direct["images_per_s"], 3),
+                       "ratio_zip": round(app_zip["images_per_s"] / direct["images_per_s"], 3)})
     finally:
         target.close()
     return 0
+
+
+def start_standin_app() -> tuple[targets.SoakTarget, Endpoint]:
+    """The stand-in engine answering a detection prompt with five boxes, and app.py --endpoint on it."""
+    scratch = Path(tempfile.mkdtemp(prefix="batch-check-standin-"))
+    (scratch / "tmp").mkdir()
+    script = scratch / "answers.json"
+    boxes = [{"bbox_2d": [60 + 150 * i, 80 + 90 * i, 260 + 150 * i, 300 + 90 * i], "label": f"object {i}"}
+             for i in range(5)]
+    script.write_text(json.dumps([{"match": "Detect", "answer": "```json\n" + json.dumps(boxes) + "\n```"}]))
+    port, key = targets.free_port(), "sk-" + secrets.token_hex(8)
+    engine = subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
+                               "--served-model-name", targets.STANDIN_MODEL, "--load-seconds", "0", "--tpot-ms", "1",
+                               "--ttft-ms", "50", "--script", str(script)], cwd=targets.REPO_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = Endpoint(f"http://127.0.0.1:{port}", key, targets.STANDIN_MODEL)
+    target = targets.SoakTarget("", None, (), processes=[engine], scratch=scratch)
+    try:
+        targets.wait_http(endpoint.base_url + "/health", 60, engine)
+        app_port = targets.free_port()
+        app_args = ["--endpoint", endpoint.base_url, "--api-key", key, "--served-model-name", targets.STANDIN_MODEL]
+        app = targets.spawn_app(app_args, app_port, scratch,
+                                extra_env={"PUBLIC_DEMO": "", "AUTO_LAUNCH": "", "MAX_FILE_SIZE": ""})
+        target.processes.insert(0, app)
+        target.url, target.app_pid = f"http://127.0.0.1:{app_port}/", app.pid
+        targets.wait_http(target.url, 120, app)
+    except BaseException:
+        target.close()
+        raise
+    return target, endpoint
 
 
 def engine_endpoint(target) -> Endpoint:
