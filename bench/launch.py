@@ -17,7 +17,6 @@ from backend.endpoint import Endpoint
 from backend.engine.gpu_release import wait_gpu_released
 from backend.engine.probes import probe
 from backend.engine.process_tree import terminate_tree
-from backend.engine.status import Phase
 from backend.engine.supervisor import Supervisor
 from backend.media.images import PreparedImage
 from backend.plans.planner import LaunchPlan
@@ -106,9 +105,10 @@ def supervisor_launch(supervisor: Supervisor, plan: LaunchPlan, timeout_s: float
         tail = "\n".join(status.log_tail[-15:])
         raise BenchError(f"the supervisor's launch did not become ready: {status.phase} {status.message}\n{tail}")
     first, second = first_two(endpoint)
-    warming = next((mark.elapsed_s for mark in status.phase_marks if mark.phase == Phase.WARMING_UP), ready_s)
-    log(f"P5: supervisor launch -> ready in {ready_s:.1f} s (/health 200 after {warming:.1f} s)")
-    return LaunchTiming(warming, ready_s, first, second), endpoint
+    health_s = status.health_ok_s if status.health_ok_s is not None else ready_s
+    log(f"P5: supervisor launch -> ready in {ready_s:.1f} s (/health 200 after {health_s:.1f} s, warm-up "
+        f"{status.warmup_s or 0:.1f} s); {status.message}")
+    return LaunchTiming(health_s, ready_s, first, second), endpoint
 
 
 def bare_launch(plan: LaunchPlan, timeout_s: float, log_path: Path,

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
@@ -39,6 +40,8 @@ class StandinState:
     prompt_tokens_total: int = 0
     generation_tokens_total: int = 0
     last_images: list[list[int]] = field(default_factory=list)  # (w, h) of each image the last request carried
+    # what each recent request carried, oldest first: [[kind, format, w, h], ...] per request
+    recent_media: deque[list[list]] = field(default_factory=lambda: deque(maxlen=64))
     last_system: str = ""  # the last request's system message
 
     @property
@@ -145,6 +148,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         if path == "/standin/stats":
             with state.lock:
                 return self._send_json(200, {**state.counts, "last_images": state.last_images,
+                                             "recent_media": list(state.recent_media),
                                              "last_system": state.last_system})
         if path in ("/health", "/health_generate"):
             return self._send_empty(200 if state.ready.is_set() else 503)
@@ -240,6 +244,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         system = next((m.get("content") for m in messages if m.get("role") == "system"), "")
         with self.state.lock:  # what the last request sent, for tests that check the frame the app chose
             self.state.last_images = [list(item.original_size) for item in media if item.kind == "image"]
+            self.state.recent_media.append([[item.kind, item.format, *item.original_size] for item in media])
             self.state.last_system = system if isinstance(system, str) else ""
         return media
 

@@ -45,6 +45,7 @@ class MediaItem:
     input_size: tuple[int, int]  # (w, h) after smart_resize
     frames: int  # 1 for an image; sampled frames for a video
     tokens: int
+    format: str = ""  # what the bytes were: JPEG, PNG, ... (Pillow's name), or MP4 for a video
 
 
 def smart_resize(height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
@@ -114,11 +115,12 @@ def load_image(url: str, grid: ImageGrid = ImageGrid()) -> MediaItem:
         image.load()
     except (OSError, SyntaxError) as error:
         raise MediaLoadError(f"Could not decode image: {error}") from error
+    encoded_as = image.format or ""
     image = ImageOps.exif_transpose(image)
     width, height = image.size
     input_h, input_w = smart_resize(height, width, grid.factor, grid.min_pixels, grid.max_pixels)
     tokens = (input_h // grid.factor) * (input_w // grid.factor)
-    return MediaItem("image", (width, height), (input_w, input_h), 1, tokens)
+    return MediaItem("image", (width, height), (input_w, input_h), 1, tokens, encoded_as)
 
 
 def _video_frames(total_frames: int, fps: float) -> int:
@@ -156,4 +158,4 @@ def load_video(url: str) -> MediaItem:
     max_pixels = max(min(VIDEO_MAX_PIXELS, VIDEO_TOTAL_PIXELS / frames * FRAME_FACTOR), int(VIDEO_MIN_PIXELS * 1.05))
     input_h, input_w = smart_resize(height, width, min_pixels=VIDEO_MIN_PIXELS, max_pixels=int(max_pixels))
     tokens = (frames // FRAME_FACTOR) * (input_h // FACTOR) * (input_w // FACTOR)
-    return MediaItem("video", (width, height), (input_w, input_h), frames, tokens)
+    return MediaItem("video", (width, height), (input_w, input_h), frames, tokens, "MP4")

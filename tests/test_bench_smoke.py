@@ -88,7 +88,7 @@ def test_every_goal_row_has_a_verdict(bench_run: BenchRun) -> None:
     judged = [row for row in bench_run.results["rows"] if row["goal"]]
     assert {row["key"] for row in judged} >= {"p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s",
                                               "p4_follow_up_ratio", "p5_launch_ready_s", "p5_first_vs_second",
-                                              "p6_video_prep_s"}
+                                              "p6_video_prep_s", "p5_health_to_ready_s"}
     assert all(isinstance(row["passed"], bool) for row in judged)
 
 

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import stat
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image
 from backend.engine.records import read_record
 from backend.engine.status import Mode, Phase
 from backend.engine.supervisor import Supervisor
+from backend.media.images import APP_MAX_PIXELS
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
 
@@ -47,6 +49,50 @@ def test_ready_comes_after_a_warm_up_request(standin_server: StandinServer) -> N
     assert 'POST /v1/chat/completions HTTP/1.1" 200' in log  # before anyone asked anything
     stats = httpx.get(standin_server.endpoint.base_url + "/standin/stats", timeout=5).json()
     assert stats["completed"] >= 1
+
+
+def test_the_warm_up_sends_jpeg_photos_at_the_apps_budget_one_and_two_per_request(
+        standin_server: StandinServer, sglang_smart_resize) -> None:
+    sent = httpx.get(standin_server.endpoint.base_url + "/standin/stats", timeout=5).json()["recent_media"]
+    height, width = sglang_smart_resize(3000, 4000, 28, 56 * 56, APP_MAX_PIXELS)  # a phone photo, as the app sends it
+    assert sent == [[["image", "JPEG", 56, 56]],
+                    [["image", "JPEG", width, height], ["image", "JPEG", 1288, 728]]]  # SGLang decodes JPEG on the GPU
+
+
+def test_ready_says_when_health_answered_and_how_long_the_warm_up_took(standin_server: StandinServer) -> None:
+    status = standin_server.supervisor.status()
+    ready_at = next(mark.elapsed_s for mark in status.phase_marks if mark.phase == Phase.READY)
+    assert status.health_ok_s is not None and status.warmup_s is not None
+    assert 0 < status.health_ok_s < ready_at and status.health_ok_s + status.warmup_s <= ready_at + 0.05
+    assert f"/health answered after {status.health_ok_s:.1f} s" in status.message
+    assert f"warm-up took {status.warmup_s:.1f} s" in status.message
+    assert any(line.startswith("[app] /health 200 after") and "1288x728 JPEG" in line for line in status.log_tail)
+
+
+def wait_for(predicate, timeout_s: float):
+    """predicate() once it is truthy (None after timeout_s)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+def test_once_ready_a_short_clip_warms_the_video_path(tmp_path: Path, make_standin_plan: PlanFactory) -> None:
+    supervisor = Supervisor(tmp_path / "runs", replace(TEST_SETTINGS, warmup_video=True))
+    try:
+        supervisor.launch(make_standin_plan())
+        status = supervisor.wait_ready(READY_TIMEOUT_S)
+        assert status.phase == Phase.READY, status.log_tail
+        line = wait_for(lambda: next((text for text in supervisor.status().log_tail
+                                      if text.startswith("[app] video warm-up")), None), 15)
+        assert line and "failed" not in line, supervisor.status().log_tail[-5:]
+        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+        assert stats["recent_media"][-1] == [["video", "MP4", 112, 112]] and stats["errors"] == 0
+    finally:
+        supervisor.close()
 
 
 def test_streamed_chat_through_the_openai_sdk(standin_server: StandinServer, tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def status_json(status: ServerStatus, public: bool, endpoint: Endpoint | None = 
         "plan": {"hardware": plan.hardware, "tp": plan.tp, "dp": plan.dp, "context_length": plan.context_length,
                  "gpu_ids": list(plan.gpu_ids), "engine": plan.engine} if plan else None,
         "phases": [{"phase": mark.phase.value, "elapsed_s": mark.elapsed_s} for mark in status.phase_marks],
+        "health_ok_s": status.health_ok_s, "warmup_s": status.warmup_s,
         "log_tail": [] if public else list(status.log_tail[-20:]),
     }
 

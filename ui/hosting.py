@@ -10,6 +10,7 @@ from pathlib import Path
 from gradio.utils import get_upload_folder
 
 from backend.engine.exit_handlers import install_exit_handlers
+from backend.engine.settings import SupervisorSettings
 from backend.engine.supervisor import Supervisor
 from backend.hardware import detect_gpus
 from backend.media.images import APP_MAX_PIXELS
@@ -69,7 +70,7 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
     if options.public and not options.admin_token:
         print("Public mode without ADMIN_TOKEN: nobody can launch or stop the engine from the web.", file=sys.stderr)
     max_file_size = options.max_file_size or (PUBLIC_MAX_FILE_SIZE if options.public else None)
-    supervisor = Supervisor(options.runs_dir)
+    supervisor = Supervisor(options.runs_dir, SupervisorSettings(warmup_max_pixels=options.image_max_pixels))
     install_exit_handlers(supervisor)
     upload_folder = Path(get_upload_folder())
     upload_folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.media.images import APP_MAX_PIXELS
+
 
 @dataclass(frozen=True)
 class SupervisorSettings:
@@ -13,6 +15,8 @@ class SupervisorSettings:
     ready_timeout_s: float = 3600.0  # launch -> ready (downloads of 72B weights take long)
     warmup: bool = True
     warmup_timeout_s: float = 600.0
+    warmup_max_pixels: int = APP_MAX_PIXELS  # the app's image budget (--max-pixels): warm what it sends
+    warmup_video: bool = True  # once ready, warm the video path in the background
     poll_s: float = 0.25  # process checks; a crash is noticed within about this
     health_every_s: float = 1.0
     health_timeout_s: float = 1.0  # short: the watcher also checks the processes between probes

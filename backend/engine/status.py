@@ -114,6 +114,8 @@ class ServerStatus:
     log_path: str = ""
     attempts: int = 0  # launches of the current plan (2 after a port retry)
     gpu_release: str = ""  # what the last stop found about GPU memory
+    health_ok_s: float | None = None  # seconds from launch to the first /health 200
+    warmup_s: float | None = None  # the warm-up requests after it, together
 
     @property
     def is_ready(self) -> bool:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.engine.log_patterns import classify_failure
-from backend.engine.probes import WarmupFailed, probe, warm_up
+from backend.engine.probes import probe
 from backend.engine.process_tree import direct_children
 from backend.engine.records import remove_record
 from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase
 from backend.engine.status_board import StatusBoard
+from backend.engine.warmup import WarmupFailed, warm_up, warm_up_video
 
 if TYPE_CHECKING:
     from backend.engine.run import EngineRun
@@ -94,19 +95,38 @@ class EngineWatcher:
         return failures
 
     def _warm_up(self, run: EngineRun) -> None:
-        self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (first image request).")
-        seconds = 0.0
+        health_ok_s = round(run.uptime_s, 2)
+        self._board.update(run, health_ok_s=health_ok_s)
+        self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (the first image requests).")
+        message = f"Ready (/health answered after {health_ok_s:.1f} s; no warm-up)."
         if self.settings.warmup:
             try:
-                seconds = warm_up(run.endpoint(), self.settings.warmup_timeout_s).seconds
+                result = warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s)
             except WarmupFailed as error:
                 if run.stop_requested.wait(1.0) or run.exit_code() is not None:
                     return  # stopped or crashed meanwhile: the watcher loop reports it
                 self._fail(run, FailureCause(FailureKind.WARMUP_FAILED, "The warm-up request failed.",
                                              "Read the log tail.", str(error)))
                 return
+            self._board.update(run, warmup_s=round(result.seconds, 2))
+            run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {result.seconds:.1f} s "
+                         f"({result.line()})")
+            message = f"Ready (/health answered after {health_ok_s:.1f} s; warm-up took {result.seconds:.1f} s)."
         run.ready_children = direct_children(run.pid)
-        self._advance(run, Phase.READY, 1.0, f"Ready (warm-up took {seconds:.1f} s).")
+        self._advance(run, Phase.READY, 1.0, message)
+        if self.settings.warmup and self.settings.warmup_video:
+            threading.Thread(target=self._warm_up_video, args=(run,), name=f"engine-video-warmup-{run.pid}",
+                             daemon=True).start()
+
+    def _warm_up_video(self, run: EngineRun) -> None:
+        """The video path, after ready (a failure here is only logged: images work, and a video request will
+        report its own error)."""
+        try:
+            step = warm_up_video(run.endpoint(), self.settings.warmup_timeout_s)
+            run.add_line(f"[app] video warm-up ({step.name}) {step.seconds:.1f} s")
+        except WarmupFailed as error:
+            if not run.stop_requested.is_set():
+                run.add_line(f"[app] video warm-up failed: {error}")
 
     def _on_exit(self, run: EngineRun, exit_code: int) -> None:
         run.wait_output_closed(2.0)

@@ -1,0 +1,138 @@
+"""The warm-up: before the status says ready, the engine gets what users will send, so the first of them does not
+pay for it. That is JPEG photos encoded by the app's own encoder at the app's pixel budget, one and two per request:
+SGLang decodes JPEG on the GPU (torchvision's decode_jpeg, nvJPEG), whose first use imports torchvision (~1 s), so a
+PNG-only warm-up left that second to the first user. Once ready, a short clip warms the video path in the background
+(the first video request loads SGLang's video decoder)."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from backend.endpoint import Endpoint
+from backend.families import get_family
+from backend.media.clip import ClipWriter
+from backend.media.images import APP_MAX_PIXELS, ImageLimits, encode_image, smart_resize
+
+WARMUP_PROMPT = "What colour is the square in this picture? Answer in one word."
+PHOTO_SHAPE = (4000, 3000)  # a phone photo (w, h): warmed at the frame the app sends it in
+SMALL_SIZE = (56, 56)
+CLIP_SIZE, CLIP_FRAMES, CLIP_FPS = (112, 112), 8, 2.0
+
+
+@dataclass(frozen=True)
+class WarmupStep:
+    """One warm-up request: what it carried and how long it took to its last token."""
+
+    name: str
+    seconds: float
+    prompt_tokens: int
+    text: str
+
+
+@dataclass(frozen=True)
+class WarmupResult:
+    """The warm-up requests, in the order they were sent."""
+
+    steps: tuple[WarmupStep, ...]
+
+    @property
+    def seconds(self) -> float:
+        """All of them together."""
+        return sum(step.seconds for step in self.steps)
+
+    def line(self) -> str:
+        """'56x56 JPEG 0.4 s, 1148x840 + 1288x728 JPEG 0.9 s'."""
+        return ", ".join(f"{step.name} {step.seconds:.1f} s" for step in self.steps)
+
+
+class WarmupFailed(Exception):
+    """A warm-up request did not complete."""
+
+
+def picture(size: tuple[int, int]) -> Image.Image:
+    """A red square on a blue ground, size (w, h)."""
+    width, height = size
+    image = Image.new("RGB", size, (20, 40, 160))
+    ImageDraw.Draw(image).rectangle([width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 30, 30))
+    return image
+
+
+def jpeg_data_url(size: tuple[int, int], limits: ImageLimits) -> str:
+    """A picture of size encoded as the app encodes what it sends."""
+    data, mime = encode_image(picture(size), limits)
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_requests(family: str, max_pixels: int = APP_MAX_PIXELS) -> list[tuple[str, list[str]]]:
+    """(name, image data URLs) of each warm-up request: a tiny photo, then a phone photo at the app's budget with
+    a 720p frame beside it (two images in one request)."""
+    limits = ImageLimits.for_family(family, max_pixels=max_pixels)
+    height, width = smart_resize(PHOTO_SHAPE[1], PHOTO_SHAPE[0], limits.factor, limits.min_pixels, limits.max_pixels)
+    frame_h, frame_w = smart_resize(720, 1280, limits.factor, limits.min_pixels, limits.max_pixels)
+    small = (max(SMALL_SIZE[0], limits.factor), max(SMALL_SIZE[1], limits.factor))
+    return [
+        (f"{small[0]}x{small[1]} JPEG", [jpeg_data_url(small, limits)]),
+        (f"{width}x{height} + {frame_w}x{frame_h} JPEG", [jpeg_data_url((width, height), limits),
+                                                         jpeg_data_url((frame_w, frame_h), limits)]),
+    ]
+
+
+def clip_data_url(factor: int) -> str:
+    """A 4 s clip of a moving square, as the app re-encodes videos for a remote engine (mp4v, 2 fps)."""
+    size = (max(CLIP_SIZE[0], 4 * factor), max(CLIP_SIZE[1], 4 * factor))
+    with ClipWriter(size, CLIP_FPS) as writer:
+        for index in range(CLIP_FRAMES):
+            frame = np.full((size[1], size[0], 3), (160, 40, 20), np.uint8)
+            left = index * (size[0] // 2) // CLIP_FRAMES
+            frame[size[1] // 4: 3 * size[1] // 4, left: left + size[0] // 2] = (30, 30, 220)
+            writer.add(frame)
+        data = writer.finish()
+    return "data:video/mp4;base64," + base64.b64encode(data).decode("ascii")
+
+
+def warm_up(endpoint: Endpoint, max_pixels: int = APP_MAX_PIXELS, timeout_s: float = 600.0,
+            max_tokens: int = 8) -> WarmupResult:
+    """Send the image warm-up requests (streamed, as the chat sends); raises WarmupFailed."""
+    family = endpoint.family
+    return WarmupResult(tuple(_request(endpoint, name, urls, (), timeout_s, max_tokens)
+                              for name, urls in image_requests(family, max_pixels)))
+
+
+def warm_up_video(endpoint: Endpoint, timeout_s: float = 600.0, max_tokens: int = 8) -> WarmupStep:
+    """Send the short clip; raises WarmupFailed."""
+    url = clip_data_url(get_family(endpoint.family).factor)
+    return _request(endpoint, f"{CLIP_FRAMES}-frame clip", (), (url,), timeout_s, max_tokens)
+
+
+def _request(endpoint: Endpoint, name: str, image_urls: Sequence[str], video_urls: Sequence[str], timeout_s: float,
+             max_tokens: int) -> WarmupStep:
+    import openai
+
+    content = [{"type": "video_url", "video_url": {"url": url}} for url in video_urls]
+    content += [{"type": "image_url", "image_url": {"url": url}} for url in image_urls]
+    content.append({"type": "text", "text": WARMUP_PROMPT})
+    client = openai.OpenAI(base_url=endpoint.api_base, api_key=endpoint.api_key or "none", timeout=timeout_s,
+                           max_retries=0)
+    started = time.monotonic()
+    parts: list[str] = []
+    prompt_tokens = 0
+    try:
+        stream = client.chat.completions.create(
+            model=endpoint.model, messages=[{"role": "user", "content": content}], max_tokens=max_tokens,
+            temperature=0.0, stream=True, stream_options={"include_usage": True})
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+            if chunk.usage is not None:
+                prompt_tokens = chunk.usage.prompt_tokens
+    except openai.OpenAIError as error:
+        raise WarmupFailed(f"{name}: {type(error).__name__}: {error}") from error
+    finally:
+        client.close()
+    return WarmupStep(name, time.monotonic() - started, prompt_tokens, "".join(parts))
