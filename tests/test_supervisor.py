@@ -20,6 +20,8 @@ from backend.engine.records import read_record
 from backend.engine.status import Mode, Phase
 from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS
+from backend.plans.planner import PlanRequest, make_plan
+from standin import standin_plan
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
 
@@ -267,3 +269,12 @@ def test_a_missing_engine_program_is_a_failure_not_an_exception(
     assert status.phase == Phase.FAILED
     assert status.cause is not None and status.cause.kind == "engine_not_installed"
     assert "/nonexistent/python3" in status.cause.summary
+
+
+def test_a_small_context_gets_only_the_warm_up_it_can_hold(supervisor: Supervisor) -> None:
+    plan = make_plan(PlanRequest(model="7B", hardware="H100", port=pick_free_port(), context_length=2048))
+    supervisor.launch(standin_plan(plan, load_seconds=0.2))
+    status = supervisor.wait_ready(READY_TIMEOUT_S)
+    assert status.phase == Phase.READY, status.log_tail  # two budget-size photos (2,426 tokens) would not fit
+    sent = httpx.get(status.base_url + "/standin/stats", timeout=5).json()["recent_media"]
+    assert sent == [[["image", "JPEG", 56, 56]]]

@@ -17,6 +17,7 @@ from backend.batch.export import result_json, write_exports
 from backend.batch.files import BatchLimits, BatchRefused, Discovery, discover
 from backend.batch.runner import DEFAULT_CONCURRENCY, BatchJob, BatchProgress, BatchRunner
 from backend.chat.session import SamplingParams
+from backend.media.encode import save_picture
 from ui.api import file_data, path_of
 from ui.chat_flow import family_now, video_limits
 from ui.context import AppContext
@@ -78,7 +79,7 @@ def _overlay_saver(folder: Path):
         path = folder / f"{uuid.uuid4().hex}.jpg"
         picture = overlay.convert("RGB")
         picture.thumbnail((OVERLAY_MAX_SIDE, OVERLAY_MAX_SIDE))
-        picture.save(path, format="JPEG", quality=88)
+        save_picture(picture, path, quality=88)
         return str(path)
     return save
 

@@ -14,6 +14,7 @@ from backend.chat.grounded import ground_turn_answer
 from backend.families import DEFAULT_FAMILY, get_family
 from backend.grounding import GroundingResult, ground
 from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
+from backend.media.encode import save_picture
 from backend.media.uploads import MediaPolicy, PreparedMedia, upright_picture
 from backend.media.video import PreparedVideo, VideoLimits
 from ui.context import AppContext
@@ -84,7 +85,7 @@ def upright_file(context: AppContext, path: str) -> str:
     if orientation in (None, 1):
         return path
     target = context.new_file("upright", ".jpg")
-    upright_picture(path).save(target, format="JPEG", quality=92)
+    save_picture(upright_picture(path), target, quality=92)
     return str(target)
 
 
@@ -92,7 +93,7 @@ def save_overlay(context: AppContext, result: GroundingResult) -> str:
     """Write the overlay as PNG into the (session's) work folder; returns its path."""
     assert result.overlay is not None
     path = context.new_file("overlays", ".png")
-    result.overlay.save(path, format="PNG")
+    save_picture(result.overlay, path)
     return str(path)
 
 
@@ -100,7 +101,7 @@ def save_api_overlay(context: AppContext, result: GroundingResult) -> str:
     """Write an /ground overlay as PNG among the API's most recent ones (older ones are deleted); returns its path."""
     overlay = result.overlay
     assert overlay is not None
-    return str(context.api_overlays.write(".png", lambda path: overlay.save(path, format="PNG")))
+    return str(context.api_overlays.write(".png", lambda path: save_picture(overlay, path)))
 
 
 def video_timeline(context: AppContext, answer: str, video: PreparedVideo) -> tuple[tuple[str, str], ...]:
@@ -115,7 +116,7 @@ def video_timeline(context: AppContext, answer: str, video: PreparedVideo) -> tu
         if frame is None:
             continue
         target = context.new_file("thumbnails", ".jpg")
-        frame.save(target, format="JPEG", quality=85)
+        save_picture(frame, target, quality=85)
         moment = thumb.moment
         caption = f"{format_timestamp(moment.start_s)}–{format_timestamp(moment.end_s)} {moment.description}"
         timeline.append((str(target), caption.strip()))

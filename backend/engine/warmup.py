@@ -23,6 +23,7 @@ WARMUP_PROMPT = "What colour is the square in this picture? Answer in one word."
 PHOTO_SHAPE = (4000, 3000)  # a phone photo (w, h): warmed at the frame the app sends it in
 SMALL_SIZE = (56, 56)
 CLIP_SIZE, CLIP_FRAMES, CLIP_FPS = (112, 112), 8, 2.0
+TEXT_ROOM = 256  # context kept for the template, the prompt and the answer beside a request's images
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,10 @@ class WarmupStep:
 
 @dataclass(frozen=True)
 class WarmupResult:
-    """The warm-up requests, in the order they were sent."""
+    """The warm-up requests that completed, in the order they were sent, and why any other did not."""
 
     steps: tuple[WarmupStep, ...]
+    problems: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -47,8 +49,9 @@ class WarmupResult:
         return sum(step.seconds for step in self.steps)
 
     def line(self) -> str:
-        """'56x56 JPEG 0.4 s, 1148x840 + 1288x728 JPEG 0.9 s'."""
-        return ", ".join(f"{step.name} {step.seconds:.1f} s" for step in self.steps)
+        """'56x56 JPEG 0.4 s, 1148x840 + 1288x728 JPEG 0.9 s' (and any request that failed)."""
+        return ", ".join([f"{step.name} {step.seconds:.1f} s" for step in self.steps] +
+                         [f"failed: {problem}" for problem in self.problems])
 
 
 class WarmupFailed(Exception):
@@ -69,18 +72,25 @@ def jpeg_data_url(size: tuple[int, int], limits: ImageLimits) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def image_requests(family: str, max_pixels: int = APP_MAX_PIXELS) -> list[tuple[str, list[str]]]:
+def image_requests(family: str, max_pixels: int = APP_MAX_PIXELS, context_length: int | None = None
+                   ) -> list[tuple[str, list[str]]]:
     """(name, image data URLs) of each warm-up request: a tiny photo, then a phone photo at the app's budget with
-    a 720p frame beside it (two images in one request)."""
+    a 720p frame beside it (two images in one request) where the engine's context holds them."""
     limits = ImageLimits.for_family(family, max_pixels=max_pixels)
+    small = (max(SMALL_SIZE[0], limits.factor), max(SMALL_SIZE[1], limits.factor))
     height, width = smart_resize(PHOTO_SHAPE[1], PHOTO_SHAPE[0], limits.factor, limits.min_pixels, limits.max_pixels)
     frame_h, frame_w = smart_resize(720, 1280, limits.factor, limits.min_pixels, limits.max_pixels)
-    small = (max(SMALL_SIZE[0], limits.factor), max(SMALL_SIZE[1], limits.factor))
-    return [
-        (f"{small[0]}x{small[1]} JPEG", [jpeg_data_url(small, limits)]),
-        (f"{width}x{height} + {frame_w}x{frame_h} JPEG", [jpeg_data_url((width, height), limits),
-                                                         jpeg_data_url((frame_w, frame_h), limits)]),
-    ]
+    requests = [[small], [(width, height), (frame_w, frame_h)]]
+    if context_length:  # a request the context cannot hold would fail; users cannot send it either
+        fits = [sizes for sizes in requests if image_tokens(sizes, limits.factor) <= context_length - TEXT_ROOM]
+        requests = fits or requests[:1]
+    return [(" + ".join(f"{w}x{h}" for w, h in sizes) + " JPEG", [jpeg_data_url(size, limits) for size in sizes])
+            for sizes in requests]
+
+
+def image_tokens(sizes: Sequence[tuple[int, int]], factor: int) -> int:
+    """Vision tokens of images of these sent sizes (one per factor x factor cell)."""
+    return sum((width // factor) * (height // factor) for width, height in sizes)
 
 
 def clip_data_url(factor: int) -> str:
@@ -97,11 +107,18 @@ def clip_data_url(factor: int) -> str:
 
 
 def warm_up(endpoint: Endpoint, max_pixels: int = APP_MAX_PIXELS, timeout_s: float = 600.0,
-            max_tokens: int = 8) -> WarmupResult:
-    """Send the image warm-up requests (streamed, as the chat sends); raises WarmupFailed."""
-    family = endpoint.family
-    return WarmupResult(tuple(_request(endpoint, name, urls, (), timeout_s, max_tokens)
-                              for name, urls in image_requests(family, max_pixels)))
+            context_length: int | None = None, max_tokens: int = 8) -> WarmupResult:
+    """Send the image warm-up requests (streamed, as the chat sends). Raises WarmupFailed when the first fails (the
+    engine cannot answer images); a later one that fails is only noted in the result."""
+    steps, problems = [], []
+    for index, (name, urls) in enumerate(image_requests(endpoint.family, max_pixels, context_length)):
+        try:
+            steps.append(_request(endpoint, name, urls, (), timeout_s, max_tokens))
+        except WarmupFailed as error:
+            if index == 0:
+                raise
+            problems.append(str(error))
+    return WarmupResult(tuple(steps), tuple(problems))
 
 
 def warm_up_video(endpoint: Endpoint, timeout_s: float = 600.0, max_tokens: int = 8) -> WarmupStep:

@@ -101,7 +101,8 @@ class EngineWatcher:
         message = f"Ready (/health answered after {health_ok_s:.1f} s; no warm-up)."
         if self.settings.warmup:
             try:
-                result = warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s)
+                result = warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s,
+                                 run.plan.context_length)
             except WarmupFailed as error:
                 if run.stop_requested.wait(1.0) or run.exit_code() is not None:
                     return  # stopped or crashed meanwhile: the watcher loop reports it

@@ -13,11 +13,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.families import DEFAULT_FAMILY, get_family
+from backend.media.encode import jpeg_bytes, png_bytes
 
 IMAGE_FACTOR = DEFAULT_FAMILY.factor  # Qwen2/2.5-VL: patch 14 x spatial merge 2
 MIN_PIXELS = DEFAULT_FAMILY.min_pixels  # 3136
@@ -226,21 +226,11 @@ def _stretch_to_bytes(values: np.ndarray) -> np.ndarray:
 
 def encode_image(image: Image.Image, limits: ImageLimits) -> tuple[bytes, str]:
     """Encoded bytes and MIME type; JPEG keeps full chroma (4:4:4) so small text stays legible."""
-    buffer = io.BytesIO()
     if limits.encode_format == "png":
-        image.save(buffer, format="PNG")
-        return buffer.getvalue(), "image/png"
+        return png_bytes(image), "image/png"
     if limits.encode_format != "jpeg":
         raise ValueError(f"encode_format must be 'jpeg' or 'png', not {limits.encode_format!r}")
-    # OpenCV's encoder (libjpeg-turbo, like Pillow's) releases the GIL; Pillow's holds it for the whole encode,
-    # which serialises the batch and the chat's other threads behind every photo.
-    pixels = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
-    options = [cv2.IMWRITE_JPEG_QUALITY, limits.jpeg_quality,
-               cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
-    ok, encoded = cv2.imencode(".jpg", pixels, options)
-    if not ok:
-        raise MediaError("Could not encode the image as JPEG.")
-    return encoded.tobytes(), "image/jpeg"
+    return jpeg_bytes(image, limits.jpeg_quality, full_chroma=True), "image/jpeg"
 
 
 def prepare_image_bytes(data: bytes, limits: ImageLimits, sha256: str | None = None) -> PreparedImage:
