@@ -77,10 +77,11 @@ def image_requests(family: str, max_pixels: int = APP_MAX_PIXELS, context_length
     """(name, image data URLs) of each warm-up request: a tiny photo, then a phone photo at the app's budget with
     a 720p frame beside it (two images in one request) where the engine's context holds them."""
     limits = ImageLimits.for_family(family, max_pixels=max_pixels)
-    small = (max(SMALL_SIZE[0], limits.factor), max(SMALL_SIZE[1], limits.factor))
-    height, width = smart_resize(PHOTO_SHAPE[1], PHOTO_SHAPE[0], limits.factor, limits.min_pixels, limits.max_pixels)
-    frame_h, frame_w = smart_resize(720, 1280, limits.factor, limits.min_pixels, limits.max_pixels)
-    requests = [[small], [(width, height), (frame_w, frame_h)]]
+    def sent(width: int, height: int) -> tuple[int, int]:  # the frame the app sends a picture of that size in
+        new_h, new_w = smart_resize(height, width, limits.factor, limits.min_pixels, limits.max_pixels)
+        return new_w, new_h
+
+    requests = [[sent(*SMALL_SIZE)], [sent(*PHOTO_SHAPE), sent(1280, 720)]]
     if context_length:  # a request the context cannot hold would fail; users cannot send it either
         fits = [sizes for sizes in requests if image_tokens(sizes, limits.factor) <= context_length - TEXT_ROOM]
         requests = fits or requests[:1]
