@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from backend.chat.transport import shared_ssl_context
 from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
@@ -160,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     details: dict = {}
     if "p6" not in skip:  # first, while no engine competes for the CPU
         rows += p6_rows(args.video_seconds or (6.0 if quick else 60.0), 1 if quick else 3, skipped)
+    shared_ssl_context()  # as app.py builds it at start, so the first answer after ready does not
     supervisor = Supervisor(work_dir / "runs")
     plan = None if args.base_url else make_bench_plan(args)
     app_run = bare_run = None

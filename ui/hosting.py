@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
+from backend.chat.transport import shared_ssl_context
 from backend.engine.exit_handlers import install_exit_handlers
 from backend.engine.settings import SupervisorSettings
 from backend.engine.supervisor import Supervisor
@@ -80,6 +81,7 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
         settings = UiSettings(public=options.public, admin_token=options.admin_token, default_request=request,
                               work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels)
         context = AppContext.create(supervisor, settings, tuple(detect_gpus()))
+        shared_ssl_context()  # the chat client's TLS settings, built now rather than during the first answer
         start_engine(context, options, request)
         demo = queued(build_demo(context), context)
         demo.launch(server_name=options.server_name, server_port=options.server_port, max_file_size=max_file_size,
