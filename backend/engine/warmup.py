@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import openai
 from PIL import Image, ImageDraw
 
 from backend.endpoint import Endpoint
@@ -109,40 +110,43 @@ def clip_data_url(factor: int) -> str:
 
 def warm_up(endpoint: Endpoint, max_pixels: int = APP_MAX_PIXELS, timeout_s: float = 600.0,
             context_length: int | None = None, max_tokens: int = 8) -> WarmupResult:
-    """Send the image warm-up requests (streamed, as the chat sends). Raises WarmupFailed when the first fails (the
-    engine cannot answer images); a later one that fails is only noted in the result."""
+    """Send the image warm-up requests (streamed, as the chat sends, on one client). Raises WarmupFailed when the
+    first fails (the engine cannot answer images); a later one that fails is only noted in the result."""
     steps, problems = [], []
-    for index, (name, urls) in enumerate(image_requests(endpoint.family, max_pixels, context_length)):
-        try:
-            steps.append(_request(endpoint, name, urls, (), timeout_s, max_tokens))
-        except WarmupFailed as error:
-            if index == 0:
-                raise
-            problems.append(str(error))
+    with _client(endpoint, timeout_s) as client:
+        for index, (name, urls) in enumerate(image_requests(endpoint.family, max_pixels, context_length)):
+            try:
+                steps.append(_request(client, endpoint.model, name, urls, (), max_tokens))
+            except WarmupFailed as error:
+                if index == 0:
+                    raise
+                problems.append(str(error))
     return WarmupResult(tuple(steps), tuple(problems))
 
 
 def warm_up_video(endpoint: Endpoint, timeout_s: float = 600.0, max_tokens: int = 8) -> WarmupStep:
     """Send the short clip; raises WarmupFailed."""
     url = clip_data_url(get_family(endpoint.family).factor)
-    return _request(endpoint, f"{CLIP_FRAMES}-frame clip", (), (url,), timeout_s, max_tokens)
+    with _client(endpoint, timeout_s) as client:
+        return _request(client, endpoint.model, f"{CLIP_FRAMES}-frame clip", (), (url,), max_tokens)
 
 
-def _request(endpoint: Endpoint, name: str, image_urls: Sequence[str], video_urls: Sequence[str], timeout_s: float,
+def _client(endpoint: Endpoint, timeout_s: float) -> openai.OpenAI:
+    return openai.OpenAI(base_url=endpoint.api_base, api_key=endpoint.api_key or "none", timeout=timeout_s,
+                         max_retries=0)
+
+
+def _request(client: openai.OpenAI, model: str, name: str, image_urls: Sequence[str], video_urls: Sequence[str],
              max_tokens: int) -> WarmupStep:
-    import openai
-
     content = [{"type": "video_url", "video_url": {"url": url}} for url in video_urls]
     content += [{"type": "image_url", "image_url": {"url": url}} for url in image_urls]
     content.append({"type": "text", "text": WARMUP_PROMPT})
-    client = openai.OpenAI(base_url=endpoint.api_base, api_key=endpoint.api_key or "none", timeout=timeout_s,
-                           max_retries=0)
     started = time.monotonic()
     parts: list[str] = []
     prompt_tokens = 0
     try:
         stream = client.chat.completions.create(
-            model=endpoint.model, messages=[{"role": "user", "content": content}], max_tokens=max_tokens,
+            model=model, messages=[{"role": "user", "content": content}], max_tokens=max_tokens,
             temperature=0.0, stream=True, stream_options={"include_usage": True})
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
@@ -151,6 +155,4 @@ def _request(endpoint: Endpoint, name: str, image_urls: Sequence[str], video_url
                 prompt_tokens = chunk.usage.prompt_tokens
     except openai.OpenAIError as error:
         raise WarmupFailed(f"{name}: {type(error).__name__}: {error}") from error
-    finally:
-        client.close()
     return WarmupStep(name, time.monotonic() - started, prompt_tokens, "".join(parts))
