@@ -38,8 +38,8 @@ def decode_frames(path: str | Path, indices: Sequence[int], add: Callable[[np.nd
 
 class ClipWriter:
     """MPEG-4 part 2 ('mp4v') of frames resized to size, at fps; they are resized and written on a worker thread
-    in the order given (OpenCV releases the GIL there), at most AHEAD waiting. OpenCV needs a real file, so a
-    temp one is used."""
+    in the order given (OpenCV releases the GIL there), at most AHEAD waiting and only the last kept once resized.
+    OpenCV needs a real file, so a temp one is used."""
 
     AHEAD = 4  # full-size frames waiting for the worker (bounds memory: a 4K frame is 25 MB)
 
@@ -53,22 +53,20 @@ class ClipWriter:
             raise MediaError("Could not encode the sampled video clip (OpenCV's MP4 writer is unavailable).")
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-writer")
         self._pending: list[Future] = []
-        self._last: Future | None = None
+        self._last: np.ndarray | None = None
         self._room = threading.BoundedSemaphore(self.AHEAD)
 
     def add(self, frame: np.ndarray) -> None:
         """Resize and append one frame (asynchronously; waits while AHEAD frames are queued)."""
         self._room.acquire()
-        self._last = self._worker.submit(self._write, frame)
-        self._last.add_done_callback(lambda _done: self._room.release())
-        self._pending.append(self._last)
+        future = self._worker.submit(self._write, frame)
+        future.add_done_callback(lambda _done: self._room.release())
+        self._pending.append(future)
 
     def repeat_last(self, times: int) -> None:
         """Append the last frame again `times` times (a short, missing tail)."""
-        if self._last is None or times <= 0:
-            return
-        last = self._last.result()
-        self._pending += [self._worker.submit(self._writer.write, last) for _ in range(times)]
+        for _ in range(max(0, times)):
+            self._pending.append(self._worker.submit(self._write_last))
 
     def finish(self) -> bytes:
         """Wait for every frame, close the file and return its bytes."""
@@ -77,10 +75,13 @@ class ClipWriter:
         self._writer.release()
         return Path(self.name).read_bytes()
 
-    def _write(self, frame: np.ndarray) -> np.ndarray:
-        small = resize_frame(frame, *self.size)
-        self._writer.write(small)
-        return small
+    def _write(self, frame: np.ndarray) -> None:
+        self._last = resize_frame(frame, *self.size)  # only the last is kept (the worker runs them in order)
+        self._writer.write(self._last)
+
+    def _write_last(self) -> None:
+        if self._last is not None:
+            self._writer.write(self._last)
 
     def __enter__(self) -> ClipWriter:
         return self
