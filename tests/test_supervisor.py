@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import stat
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from backend.plans.planner import PlanRequest, make_plan
 from standin import standin_plan
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
+from tests.ui_harness import wait_until
 
 LOADING_PHASES = [Phase.STARTING, Phase.LOADING_WEIGHTS, Phase.KV_CACHE, Phase.CUDA_GRAPHS, Phase.WARMING_UP,
                   Phase.READY]
@@ -71,24 +71,13 @@ def test_ready_says_when_health_answered_and_how_long_the_warm_up_took(standin_s
     assert any(line.startswith("[app] /health 200 after") and "1288x728 JPEG" in line for line in status.log_tail)
 
 
-def wait_for(predicate, timeout_s: float):
-    """predicate() once it is truthy (None after timeout_s)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
-
-
 def test_once_ready_a_short_clip_warms_the_video_path(tmp_path: Path, make_standin_plan: PlanFactory) -> None:
     supervisor = Supervisor(tmp_path / "runs", replace(TEST_SETTINGS, warmup_video=True))
     try:
         supervisor.launch(make_standin_plan())
         status = supervisor.wait_ready(READY_TIMEOUT_S)
         assert status.phase == Phase.READY, status.log_tail
-        line = wait_for(lambda: next((text for text in supervisor.status().log_tail
+        line = wait_until(lambda: next((text for text in supervisor.status().log_tail
                                       if text.startswith("[app] video warm-up")), None), 15)
         assert line and "failed" not in line, supervisor.status().log_tail[-5:]
         stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -124,32 +122,13 @@ def main() -> int:
 
 def start_standin_app() -> tuple[targets.SoakTarget, Endpoint]:
     """The stand-in engine answering a detection prompt with five boxes, and app.py --endpoint on it."""
-    scratch = Path(tempfile.mkdtemp(prefix="batch-check-standin-"))
-    (scratch / "tmp").mkdir()
-    script = scratch / "answers.json"
+    script = Path(tempfile.mkdtemp(prefix="batch-check-answers-")) / "answers.json"
     boxes = [{"bbox_2d": [60 + 150 * i, 80 + 90 * i, 260 + 150 * i, 300 + 90 * i], "label": f"object {i}"}
              for i in range(5)]
     script.write_text(json.dumps([{"match": "Detect", "answer": "```json\n" + json.dumps(boxes) + "\n```"}]))
-    port, key = targets.free_port(), "sk-" + secrets.token_hex(8)
-    engine = subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
-                               "--served-model-name", targets.STANDIN_MODEL, "--load-seconds", "0", "--tpot-ms", "1",
-                               "--ttft-ms", "50", "--script", str(script)], cwd=targets.REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = Endpoint(f"http://127.0.0.1:{port}", key, targets.STANDIN_MODEL)
-    target = targets.SoakTarget("", None, (), processes=[engine], scratch=scratch)
-    try:
-        targets.wait_http(endpoint.base_url + "/health", 60, engine)
-        app_port = targets.free_port()
-        app_args = ["--endpoint", endpoint.base_url, "--api-key", key, "--served-model-name", targets.STANDIN_MODEL]
-        app = targets.spawn_app(app_args, app_port, scratch,
-                                extra_env={"PUBLIC_DEMO": "", "AUTO_LAUNCH": "", "MAX_FILE_SIZE": ""})
-        target.processes.insert(0, app)
-        target.url, target.app_pid = f"http://127.0.0.1:{app_port}/", app.pid
-        targets.wait_http(target.url, 120, app)
-    except BaseException:
-        target.close()
-        raise
-    return target, endpoint
+    target = targets.start_with_standin(tpot_ms=1, ttft_ms=50, script=script)
+    assert target.engine is not None
+    return target, target.engine
 
 
 def engine_endpoint(target) -> Endpoint:

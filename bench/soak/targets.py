@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 
+from backend.endpoint import Endpoint
 from backend.plans.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,7 @@ class SoakTarget:
     note: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     scratch: Path | None = None  # removed on close (--standin)
+    engine: Endpoint | None = None  # the stand-in engine behind the app, when started here
 
     def sample(self, at_s: float) -> ResourceSample:
         """Measure the app now (None where the process cannot be read)."""
@@ -129,18 +131,21 @@ def attach(url: str) -> SoakTarget:
     return SoakTarget(url.rstrip("/") + "/", pid, app_temp_dirs(pid), note)
 
 
-def start_with_standin(tpot_ms: float) -> SoakTarget:
-    """Start the stand-in engine and `python app.py --endpoint` against it, each in a private scratch folder."""
+def start_with_standin(tpot_ms: float, ttft_ms: float = 0.0, script: Path | None = None) -> SoakTarget:
+    """Start the stand-in engine (answering from script, when given) and `python app.py --endpoint` against it,
+    each in a private scratch folder; the target's engine says where the stand-in listens."""
     scratch = Path(tempfile.mkdtemp(prefix="qwen-vl-soak-"))
     engine_port, app_port, key = free_port(), free_port(), "sk-" + secrets.token_hex(16)
     (scratch / "tmp").mkdir()
+    answers = ["--script", str(script)] if script else []
     engine = subprocess.Popen(
         [sys.executable, "-m", "standin", "--port", str(engine_port), "--api-key", key, "--load-seconds", "0.2",
-         "--tpot-ms", str(tpot_ms), "--context-length", "32768", "--enable-metrics",
-         "--served-model-name", STANDIN_MODEL],
+         "--tpot-ms", str(tpot_ms), "--ttft-ms", str(ttft_ms), "--context-length", "32768", "--enable-metrics",
+         "--served-model-name", STANDIN_MODEL, *answers],
         cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     target = SoakTarget(f"http://127.0.0.1:{app_port}/", None, (scratch / "gradio", scratch / "tmp"),
-                        processes=[engine], scratch=scratch)
+                        processes=[engine], scratch=scratch,
+                        engine=Endpoint(f"http://127.0.0.1:{engine_port}", key, STANDIN_MODEL))
     try:
         wait_http(f"http://127.0.0.1:{engine_port}/health", 60, engine)
         app = spawn_app(["--endpoint", f"http://127.0.0.1:{engine_port}", "--api-key", key, "--served-model-name",
