@@ -45,7 +45,7 @@ from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wai
 from ui.chat_view import told_lines
 from ui.session import BrowserSession
 
-MAX_TOKENS = 200  # room for every scripted answer (the stand-in streams one word or sign per token)
+MAX_TOKENS = 208  # room for every scripted answer (one word or sign per token), on the slider's 16-step grid
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,10 @@ def test_markup_in_prompts_and_answers_renders_inert_in_the_browser(ui: RunningU
             page.locator("#status-badge").wait_for(timeout=20_000)
             page.get_by_text("System prompt and sampling").click()
             page.get_by_role("spinbutton", name="Max tokens").fill(str(MAX_TOKENS))
-            page.get_by_role("spinbutton", name="Max tokens").press("Enter")
+            page.get_by_role("spinbutton", name="Max tokens").press("Tab")
+            # the slider shows the typed value once the component holds it (a message sent earlier would go
+            # out with the default max tokens, and the stand-in would talk for far longer than the wait below)
+            playwright_api.expect(page.get_by_role("slider", name="Max tokens")).to_have_value(str(MAX_TOKENS))
             box = page.locator("#message textarea")
             for text, expected in ((SCRIPT_PROMPT, "Stand-in saw no image"), ("hostile-html please", "done"),
                                    ("שלום", RTL_ANSWER)):
