@@ -7,7 +7,8 @@ P1 text TTFT/TPOT (ChatSession vs openai client; Gradio API with --app-url), P2 
 (output tok/s), P3 a 12 MP photo (client-side resize vs the raw file), P4 a follow-up turn on the same image,
 P5 launch-to-ready (Supervisor vs a bare launch of the same command) and the first two requests after ready,
 P6 video preparation of a 1080p clip (mp4v, and H.264) on one core and on all cores beside the decode
-floor. Prints a markdown table and writes JSON.
+floor, P7 text TTFT through Gradio (REST + SSE, the browser's queue protocol, gradio_client) for the app beside a
+five-line Gradio app on the same engine. Prints a markdown table and writes JSON.
 --standin runs everything against the CPU stand-in engine (standin) for the CI smoke test.
 """
 
@@ -25,17 +26,18 @@ import time
 from pathlib import Path
 
 from backend.chat.transport import shared_ssl_context
+from backend.engine.settings import SupervisorSettings
 from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
-from bench import gradio_path, launch
+from bench import gradio_path, launch, web_path
 from bench.media import PhotoMaker, make_clip
 from bench.scenarios import Target, follow_up, photo_ttft, text_relay
 from bench.stats import Goal, Row, markdown_header, markdown_table, summarize, write_results
 from bench.throughput import SESSION_IMAGE_SIZE, throughput
 from bench.video_prep import CORES, h264_clip, time_video_prep
 
-PARTS = ("p1", "p2", "p3", "p4", "p5", "p6")
+PARTS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bare-last", action="store_true",
                         help="launch the bare engine after the supervisor's (default: before, so the supervisor's "
                              "launch cannot lose to a cold kernel cache)")
-    parser.add_argument("--repeats", type=int, default=None, help="repeats for P1/P3/P4 (default 10/3/3, quick 3/1/1)")
+    parser.add_argument("--no-video-warmup", action="store_true",
+                        help="P5 without the warm-up's clip (what warming the video path costs the launch)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="repeats for P1/P3/P4/P7 (default 10/3/3/20, quick 3/1/1/3)")
     parser.add_argument("--sessions", type=int, default=None, help="P2 concurrent sessions (default 32, quick 4)")
     parser.add_argument("--rounds", type=int, default=None, help="P2 rounds per side (default 3, quick 1)")
     parser.add_argument("--video-seconds", type=float, default=None, help="P6 clip length (default 60, quick 6)")
@@ -144,7 +149,8 @@ def p6_rows(seconds: float, repeats: int, skipped: dict[str, str]) -> list[Row]:
 def p5_media(work_dir: Path) -> tuple[tuple, tuple]:
     """Two prepared images for the app's first two requests and two raw ones for the bare engine's."""
     maker = PhotoMaker(work_dir / "p5", (1280, 720), seed=11)
-    prepared = tuple(ImagePreparer(ImageLimits(max_pixels=APP_MAX_PIXELS)).prepare(maker.next("p5-app").path) for _ in range(2))
+    preparer = ImagePreparer(ImageLimits(max_pixels=APP_MAX_PIXELS))
+    prepared = tuple(preparer.prepare(maker.next("p5-app").path) for _ in range(2))
     urls = tuple(maker.next("p5-bare").data_url() for _ in range(2))
     return prepared, urls
 
@@ -153,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     """Measure everything asked for; print the header and the table; write the JSON."""
     quick = args.quick
     repeats = {"p1": args.repeats or (3 if quick else 10), "p3": args.repeats or (1 if quick else 3),
-               "p4": args.repeats or (1 if quick else 3)}
+               "p4": args.repeats or (1 if quick else 3), "p7": args.repeats or (3 if quick else 20)}
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="qwen-vl-bench-"))
     skip = set(args.skip) | ({"p5"} if args.base_url else set())
     rows: list[Row] = []
@@ -162,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     if "p6" not in skip:  # first, while no engine competes for the CPU
         rows += p6_rows(args.video_seconds or (6.0 if quick else 60.0), 1 if quick else 3, skipped)
     shared_ssl_context()  # as app.py builds it at start, so the first answer after ready does not
-    supervisor = Supervisor(work_dir / "runs")
+    supervisor = Supervisor(work_dir / "runs", SupervisorSettings(warmup_video=not args.no_video_warmup))
     plan = None if args.base_url else make_bench_plan(args)
     app_run = bare_run = None
     try:
@@ -202,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
             rows += photo_ttft(target, repeats["p3"], photos)
         if "p4" not in skip:
             rows += follow_up(target, repeats["p4"], photos)
+        if "p7" not in skip:
+            p7, details["p7"] = web_path.run_p7(endpoint, work_dir / "p7", repeats["p7"], log)
+            rows += p7
         supervisor.stop()
         if bare_wanted and args.bare_last:
             bare_run = launch.bare_launch(plan, args.timeout, work_dir / "bare-engine.log",
@@ -209,11 +218,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         supervisor.close()
     if "p5" not in skip:
-        note = "bare launch skipped (--skip-bare)" if args.skip_bare else f"bare launched {'after' if args.bare_last else 'before'} the supervisor's"
+        order_word = "after" if args.bare_last else "before"
+        note = "bare launch skipped (--skip-bare)" if args.skip_bare else f"bare launched {order_word} the supervisor's"
+        note += "; no video warm-up" if args.no_video_warmup else ""
         rows += p5_rows(app_run, bare_run, note)
     elif args.base_url:
         skipped["p5"] = "attached to a running engine (--base-url): nothing was launched"
-    order = {key: index for index, key in enumerate(("p1", "p2", "p3", "p4", "p5", "p6"))}
+    order = {key: index for index, key in enumerate(PARTS)}
     rows.sort(key=lambda row: order[row.key[:2]])
     report(header, rows, skipped, details, args.out)
     return 0

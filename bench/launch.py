@@ -107,7 +107,10 @@ def supervisor_launch(supervisor: Supervisor, plan: LaunchPlan, timeout_s: float
     first, second = first_two(endpoint)
     health_s = status.health_ok_s if status.health_ok_s is not None else ready_s
     log(f"P5: supervisor launch -> ready in {ready_s:.1f} s (/health 200 after {health_s:.1f} s, warm-up "
-        f"{status.warmup_s or 0:.1f} s); {status.message}")
+        f"{status.warmup_s or 0:.1f} s); {status.message} First two TTFTs {first.ttft_s:.3f} s, {second.ttft_s:.3f} s")
+    for line in supervisor.status().log_tail:
+        if line.startswith("[app]"):
+            log(f"P5: {line}")
     return LaunchTiming(health_s, ready_s, first, second), endpoint
 
 

@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 METRICS_WITH_BOTH_SIDES = (
     "p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s", "p4_first_ttft_s", "p4_follow_up_ttft_s",
     "p4_follow_up_ratio", "p5_launch_ready_s", "p5_launch_health_s", "p5_first_vs_second", "p6_video_prep_s",
-    "p6_video_prep_mp4v_all_s",
+    "p6_video_prep_mp4v_all_s", "p7_rest_sse_ttft_ms", "p7_queue_sse_ttft_ms", "p7_gradio_client_ttft_ms",
+    "p7_client_vs_sse_ms",
 )
 
 
@@ -135,7 +136,8 @@ def test_the_web_path_bench_prints_the_app_beside_the_five_line_floor() -> None:
                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert completed.returncode == 0, completed.stderr[-2000:]
     figures = json.loads(completed.stdout[completed.stdout.index("{"):])["P7"]
-    for path in ("rest_sse", "gradio_client"):
+    for path in ("rest_sse", "queue_sse", "gradio_client"):
+        assert len(figures[path]["app"]["samples_ms"]) == 3
         assert figures[path]["floor"]["p50_ms"] > 0 and figures[path]["app"]["p50_ms"] > 0
         assert figures[path]["app_minus_floor_ms"] == round(figures[path]["app"]["p50_ms"] -
                                                             figures[path]["floor"]["p50_ms"], 1)
