@@ -18,8 +18,8 @@ from backend.plans.ports import free_port as pick_free_port
 from standin import standin_plan
 
 # Fast settings for CPU tests: short grace, quick polling, no long GPU wait.
-# warmup_video off: a background request after ready would land inside tests that count the engine's requests
-# (tests/test_supervisor.py turns it on where the video warm-up itself is the subject)
+# warmup_video off: tests that count the warm-up's requests expect the photos only, and each launch saves the
+# clip's encode (tests/test_supervisor.py turns it on where the video warm-up itself is the subject)
 TEST_SETTINGS = SupervisorSettings(
     grace_s=3.0, ready_timeout_s=60.0, warmup_timeout_s=30.0, poll_s=0.1, health_every_s=0.25,
     health_timeout_s=1.0, unhealthy_after=8, gpu_release_timeout_s=2.0, warmup_video=False,

@@ -71,17 +71,18 @@ def test_ready_says_when_health_answered_and_how_long_the_warm_up_took(standin_s
     assert any(line.startswith("[app] /health 200 after") and "1288x728 JPEG" in line for line in status.log_tail)
 
 
-def test_once_ready_a_short_clip_warms_the_video_path(tmp_path: Path, make_standin_plan: PlanFactory) -> None:
+def test_the_warm_up_sends_a_short_clip_beside_the_photos_before_ready(tmp_path: Path,
+                                                                     make_standin_plan: PlanFactory) -> None:
     supervisor = Supervisor(tmp_path / "runs", replace(TEST_SETTINGS, warmup_video=True))
     try:
         supervisor.launch(make_standin_plan())
         status = supervisor.wait_ready(READY_TIMEOUT_S)
         assert status.phase == Phase.READY, status.log_tail
-        line = wait_until(lambda: next((text for text in supervisor.status().log_tail
-                                      if text.startswith("[app] video warm-up")), None), 15)
-        assert line and "failed" not in line, supervisor.status().log_tail[-5:]
-        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
-        assert stats["recent_media"][-1] == [["video", "MP4", 112, 112]] and stats["errors"] == 0
+        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()  # read at once: nothing after ready
+        assert [["video", "MP4", 112, 112]] in stats["recent_media"] and stats["errors"] == 0
+        assert stats["recent_media"][0] == [["image", "JPEG", 56, 56]]  # the clip goes once a photo has answered
+        line = next(text for text in status.log_tail if text.startswith("[app] /health 200 after"))
+        assert "8-frame clip" in line and "failed" not in line
     finally:
         supervisor.close()
 

@@ -16,7 +16,7 @@ class SupervisorSettings:
     warmup: bool = True
     warmup_timeout_s: float = 600.0
     warmup_max_pixels: int = APP_MAX_PIXELS  # the app's image budget (--max-pixels): warm what it sends
-    warmup_video: bool = True  # once ready, warm the video path in the background
+    warmup_video: bool = True  # a short clip beside the photo requests of the warm-up
     poll_s: float = 0.25  # process checks; a crash is noticed within about this
     health_every_s: float = 1.0
     health_timeout_s: float = 1.0  # short: the watcher also checks the processes between probes

@@ -18,7 +18,7 @@ from backend.engine.records import remove_record
 from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase
 from backend.engine.status_board import StatusBoard
-from backend.engine.warmup import WarmupFailed, warm_up, warm_up_video
+from backend.engine.warmup import WarmupFailed, warm_up
 
 if TYPE_CHECKING:
     from backend.engine.run import EngineRun
@@ -102,7 +102,7 @@ class EngineWatcher:
         if self.settings.warmup:
             try:
                 result = warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s,
-                                 run.plan.context_length)
+                                 run.plan.context_length, video=self.settings.warmup_video)
             except WarmupFailed as error:
                 if run.stop_requested.wait(1.0) or run.exit_code() is not None:
                     return  # stopped or crashed meanwhile: the watcher loop reports it
@@ -115,19 +115,6 @@ class EngineWatcher:
             message = f"Ready (/health answered after {health_ok_s:.1f} s; warm-up took {result.seconds:.1f} s)."
         run.ready_children = direct_children(run.pid)
         self._advance(run, Phase.READY, 1.0, message)
-        if self.settings.warmup and self.settings.warmup_video:
-            threading.Thread(target=self._warm_up_video, args=(run,), name=f"engine-video-warmup-{run.pid}",
-                             daemon=True).start()
-
-    def _warm_up_video(self, run: EngineRun) -> None:
-        """The video path, after ready (a failure here is only logged: images work, and a video request will
-        report its own error)."""
-        try:
-            step = warm_up_video(run.endpoint(), self.settings.warmup_timeout_s)
-            run.add_line(f"[app] video warm-up ({step.name}) {step.seconds:.1f} s")
-        except WarmupFailed as error:
-            if not run.stop_requested.is_set():
-                run.add_line(f"[app] video warm-up failed: {error}")
 
     def _on_exit(self, run: EngineRun, exit_code: int) -> None:
         run.wait_output_closed(2.0)
