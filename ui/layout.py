@@ -14,6 +14,7 @@ from ui.chat_panel import build_chat_panel, wire_chat_panel
 from ui.context import AppContext
 from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
 from ui.launch_panel import build_launch_panel, refresh_values, wire_launch_panel
+from ui.sessions import use_lazy_session_state
 from ui.status_view import server_frame, status_badge
 
 TITLE = "Qwen2.5-VL studio"
@@ -33,6 +34,7 @@ CSS = """
 
 def build_demo(context: AppContext) -> gr.Blocks:
     """The app for this context (not launched)."""
+    use_lazy_session_state()
     cache = (context.settings.cache_check_every_s, context.settings.cache_max_age_s)
     with gr.Blocks(title=TITLE, delete_cache=cache) as demo:
         register_api(context)  # first, so the named endpoints get their names
