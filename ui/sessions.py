@@ -16,11 +16,14 @@ _EAGER = state_holder.SessionState
 
 
 class _ConfigOnly:
-    """What SessionState.__init__ reads from a Blocks, with no blocks to render up front."""
+    """The Blocks as SessionState.__init__ sees it: the same in every way but with no blocks to render up front."""
 
     def __init__(self, blocks: Any) -> None:
-        self.default_config = blocks.default_config
+        self._blocks = blocks
         self.blocks: dict[int, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._blocks, name)
 
 
 class LazySessionState(_EAGER):  # type: ignore[misc, valid-type]
