@@ -1,9 +1,10 @@
 """P7, the web path: first token through Gradio for the app and for a five-line Gradio app streaming the same
 engine (the floor), side by side in one run, by three paths: raw REST + SSE (/gradio_api/call/chat), the queue
-protocol the browser speaks (queue/join + queue/data SSE, raw, one session per side as a browser tab keeps one),
-and gradio_client (the same protocol through the client library). The raw paths keep one connection open, as a
+protocol the browser speaks (queue/join + queue/data SSE, raw, a new session per event: the worst case), and
+gradio_client (the same protocol through the client library). The raw paths keep one connection open, as a
 browser does. gradio_client runs under a NetTrace, so a slow client shows where its time went (DNS, connects,
-CA-bundle loads) apart from the servers.
+CA-bundle loads) apart from the servers. The floor closes its engine stream when Gradio closes the generator (a
+client that leaves after the first token): without that, its leaked streams wedged it after ~80-130 calls.
 
     python -m bench.web_path --standin                      # starts a stand-in engine here (CPU)
     python -m bench.web_path --engine URL --api-key KEY     # an engine that is already running (GPU host)
@@ -36,13 +37,13 @@ FLOOR_APP = textwrap.dedent('''
     from collections.abc import Iterator
     client = openai.OpenAI(base_url=sys.argv[1] + "/v1", api_key=sys.argv[2])
     def chat(text: str) -> Iterator[str]:
-        stream = client.chat.completions.create(model=sys.argv[3], stream=True, max_tokens=16,
-                                                messages=[{"role": "user", "content": text}])
-        out = ""
-        for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                out += chunk.choices[0].delta.content
-                yield out
+        with client.chat.completions.create(model=sys.argv[3], stream=True, max_tokens=16,
+                                            messages=[{"role": "user", "content": text}]) as stream:
+            out = ""
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    out += chunk.choices[0].delta.content
+                    yield out
     with gr.Blocks() as demo:
         gr.api(chat, api_name="chat")
     demo.queue(default_concurrency_limit=32).launch(server_port=int(sys.argv[4]), prevent_thread_lock=False)
@@ -82,9 +83,11 @@ def chat_fn_index(http: httpx.Client, url: str) -> int:
                 if dep.get("api_name") == "chat")
 
 
-def queue_sse_ttft(http: httpx.Client, url: str, fn_index: int, session: str, data: list) -> float:
+def queue_sse_ttft(http: httpx.Client, url: str, fn_index: int, data: list, timeout_s: float = 60.0) -> float:
     """Seconds from POST queue/join to the first process_generating message of that event carrying text on
-    queue/data. session: the page's session hash (a browser tab keeps one for all its events)."""
+    queue/data, in a session of its own (a browser tab keeps one session for all its events, so a new session
+    per event is the worst case: it pays the server's session start each time)."""
+    session = secrets.token_hex(6)
     started = time.perf_counter()
     joined = http.post(f"{url}gradio_api/queue/join", json={"data": data, "event_data": None, "fn_index": fn_index,
                                                             "trigger_id": None, "session_hash": session})
@@ -92,23 +95,27 @@ def queue_sse_ttft(http: httpx.Client, url: str, fn_index: int, session: str, da
     event = joined.json()["event_id"]
     with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as response:
         for line in response.iter_lines():
+            if time.perf_counter() - started > timeout_s:  # heartbeats keep alive a stream that may never deliver
+                break
             if not line.startswith("data:"):
                 continue
             message = json.loads(line[5:])
-            if message.get("event_id") != event:  # the rest of an earlier event's stream
+            if message.get("event_id") != event:
                 continue
             if message.get("msg") == "process_generating" and carries_text(message.get("output", {}).get("data")):
                 return time.perf_counter() - started
             if message.get("msg") == "process_completed":
                 break
-    raise RuntimeError(f"{url}: no text on the queue stream")
+    raise RuntimeError(f"{url}: no text on the queue stream of event {event}")
 
 
-def client_ttft(client, args: tuple) -> float:
+def client_ttft(client, args: tuple, timeout_s: float = 60.0) -> float:
     """Seconds from gradio_client's submit to the first non-empty output."""
     started = time.perf_counter()
     job = client.submit(*args, api_name="/chat")
     while not (job.outputs() and job.outputs()[-1]):
+        if time.perf_counter() - started > timeout_s:
+            raise RuntimeError(f"no text after {timeout_s:.0f} s: {job.status()}")
         if job.done() and not (job.outputs() and job.outputs()[-1]):
             time.sleep(0.05)  # the last outputs may land just after done()
             if not (job.outputs() and job.outputs()[-1]):
@@ -166,10 +173,9 @@ def measure(floor_url: str, app_url: str, repeats: int) -> dict:
             {"floor": lambda i: rest_sse_ttft(http, floor_url, [f"hello {i}"]),
              "app": lambda i: rest_sse_ttft(http, app_url, app_args(i))}, repeats))
         floor_fn, app_fn = chat_fn_index(http, floor_url), chat_fn_index(http, app_url)
-        floor_page, app_page = secrets.token_hex(6), secrets.token_hex(6)  # one browser tab on each
         results["queue_sse"] = figures(alternate(
-            {"floor": lambda i: queue_sse_ttft(http, floor_url, floor_fn, floor_page, [f"hello {i}"]),
-             "app": lambda i: queue_sse_ttft(http, app_url, app_fn, app_page, app_args(i))}, repeats))
+            {"floor": lambda i: queue_sse_ttft(http, floor_url, floor_fn, [f"hello {i}"]),
+             "app": lambda i: queue_sse_ttft(http, app_url, app_fn, app_args(i))}, repeats))
     with NetTrace() as trace:
         started = time.perf_counter()
         floor_client, app_client = Client(floor_url, verbose=False), Client(app_url, verbose=False)
