@@ -29,7 +29,7 @@ import httpx
 from backend.endpoint import Endpoint
 from backend.plans.ports import free_port
 from bench.net_trace import NetTrace, web_stack
-from bench.soak.targets import REPO_ROOT, spawn_app, wait_engine_ready, wait_http
+from bench.soak.targets import REPO_ROOT, spawn_app, stop_processes, wait_engine_ready, wait_http
 from bench.stats import Goal, Row, summarize
 
 FLOOR_APP = textwrap.dedent('''
@@ -217,13 +217,7 @@ def start_web_apps(engine: Endpoint, scratch: Path) -> tuple[str, str, list[subp
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """Terminate the processes, the last started first."""
-    for process in reversed(processes):
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_processes(processes[::-1])
 
 
 def p7_rows(results: dict) -> list[Row]:

@@ -61,19 +61,24 @@ class SoakTarget:
     def close(self, keep_logs: Path | None = None) -> None:
         """Stop what was started here (app first, then the engine) and remove the scratch folder, after copying
         its logs (the app's and the engines') into keep_logs when given."""
-        for process in self.processes:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes, 30.0)
         if self.scratch is not None:
             if keep_logs is not None:
                 keep_logs.mkdir(parents=True, exist_ok=True)
                 for log in self.scratch.rglob("*.log"):
                     shutil.copy2(log, keep_logs / log.name)
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def stop_processes(processes: list[subprocess.Popen[bytes]], grace_s: float = 20.0) -> None:
+    """Terminate each process in the order given, killing one that outlives grace_s."""
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def count_files(folder: Path) -> int:
