@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine:  `make run`  and  `make test`.
 PY ?= python3
 
-.PHONY: setup setup-dev browser run test
+.PHONY: setup setup-dev browser run test test-fast
 
 setup:
 	$(PY) -m pip install -q -r requirements.txt
@@ -22,3 +22,7 @@ run: setup
 test: setup-dev browser
 	$(PY) -m pip check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast loop: the Studio, the backend and the unit tests in-process; no served app, no browser.
+test-fast: setup-dev
+	$(PY) -m pytest -m "not served" $(PYTEST_ARGS)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from backend.hardware import CATALOG as GPU_CATALOG
 from backend.host import HeapTrimmer, cap_malloc_arenas
-from backend.media.images import APP_MAX_PIXELS
+from backend.media.images import APP_MAX_PIXELS, MAX_PIXELS
 from backend.plans.errors import PlanInputError
 from backend.plans.planner import ENGINES, KV_CACHE_DTYPES, ROUTERS, WEIGHT_QUANTIZATIONS, PlanRequest, make_plan
 from backend.plans.render import render_plan
+from backend.studio.viewer import PUBLIC_MAX_FILE_SIZE
 
 EXIT_OK = 0
 EXIT_BAD_ARGS = 2
@@ -102,10 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "uploads are capped (default: on when PUBLIC_DEMO=1)")
     web.add_argument("--max-file-size", default=os.environ.get("MAX_FILE_SIZE"),
                      help='upload cap in gradio\'s syntax, e.g. "50mb" (default: $MAX_FILE_SIZE; in public mode '
-                          "50mb, else none)")
+                          f"{PUBLIC_MAX_FILE_SIZE}, else none)")
     web.add_argument("--max-pixels", type=int, default=int(os.environ.get("MAX_PIXELS") or APP_MAX_PIXELS),
                      help=f"most pixels per image sent to the model, on its 28-pixel grid (default: $MAX_PIXELS or "
-                          f"{APP_MAX_PIXELS:,} = 1280 vision tokens; the engine's ceiling is 12,845,056)")
+                          f"{APP_MAX_PIXELS:,} = 1280 vision tokens; the engine's ceiling is {MAX_PIXELS:,})")
     web.add_argument("--runs-dir", default="runs", help="engine logs and adoption records (default: runs)")
     return parser
 

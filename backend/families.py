@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from backend.errors import UserError
+
 RELATIVE_RANGE = 1000.0  # Qwen2-VL and Qwen3-VL write coordinates as 0..1000 of the width and height
 
 
-class UnknownFamilyError(ValueError):
+class UnknownFamilyError(UserError, ValueError):
     """A model family name this app has no coordinate system for."""
 
 

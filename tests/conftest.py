@@ -25,6 +25,8 @@ TEST_SETTINGS = SupervisorSettings(
     health_timeout_s=1.0, unhealthy_after=8, gpu_release_timeout_s=2.0, warmup_video=False,
 )
 READY_TIMEOUT_S = 30.0
+# Names a test module imports when it serves the whole Gradio app (over HTTP, to gradio_client or a page).
+SERVES_THE_APP = ("start_ui", "start_batch_ui", "build_demo", "Client")
 PlanFactory = Callable[..., LaunchPlan]
 
 DEFAULT_ANSWERS = [
@@ -145,3 +147,15 @@ def browser() -> Iterator[object]:
 def sglang_smart_resize():
     """SGLang 0.5.23's own smart_resize, the oracle for every frame (importing it loads torch: once a session)."""
     return pytest.importorskip("sglang.srt.multimodal.processors.qwen_vl").smart_resize
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs, so `make test-fast` can leave out the slow kinds: `browser` (drives
+    Chromium) and `served` (serves the Gradio app; every browser test does too)."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.served)
+        elif module is not None and any(hasattr(module, name) for name in SERVES_THE_APP):
+            item.add_marker(pytest.mark.served)

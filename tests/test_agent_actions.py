@@ -72,7 +72,7 @@ def ask_phone_use(client: Client, screenshot: Path) -> dict:
 def test_the_tool_prompt_states_the_size_the_screenshot_is_sent_at(ui: RunningUi, screenshot: Path,
                                                                    sglang_smart_resize) -> None:
     ask_phone_use(Client(ui.url, verbose=False), screenshot)
-    stats = httpx.get(f"{ui.context.endpoint().base_url}/standin/stats", timeout=5).json()
+    stats = httpx.get(f"{ui.studio.endpoint().base_url}/standin/stats", timeout=5).json()
     width, height = sent(sglang_smart_resize)
     assert stats["last_images"] == [[width, height]]
     assert f"The screen's resolution is {width}x{height}." in stats["last_system"]

@@ -28,13 +28,13 @@ from backend.batch.runner import BatchJob, BatchRunner, FileResult
 from backend.chat.session import SamplingParams
 from backend.media.images import APP_MAX_PIXELS, smart_resize
 from backend.plans.planner import PlanRequest
+from backend.studio.studio import Studio, StudioSettings
 from tests.conftest import TEST_SETTINGS, pick_free_port
 from tests.hostile_inputs import encoded, noise, png_claiming, write_video
 from tests.ui_harness import ADMIN_TOKEN, TWO_H100, RunningUi, StandinSupervisor, wait_until
 from ui.batch_api import register_batch_api
 from ui.batch_panel import build_batch_panel, wire_batch_panel
-from ui.context import AppContext, UiSettings
-from ui.layout import CSS, queued
+from ui.layout import CSS, ready_to_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DETECT = "Detect every object in this picture."
@@ -45,27 +45,27 @@ def start_batch_ui(root: Path, examples_dir: Path, *, public: bool = False, **st
     """A small app of the Batch tab and /batch (as ui/layout.py adds them) on a free port, launching the stand-in."""
     standin_options.setdefault("load_seconds", 0.3)
     standin_options.setdefault("tpot_ms", 2)
-    settings = UiSettings(public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3,
+    settings = StudioSettings(public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3,
                           work_dir=root / "work", examples_dir=examples_dir,
                           default_request=PlanRequest(model="7B", hardware="auto"))
-    context = AppContext.create(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings, TWO_H100)
+    studio = Studio(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings, TWO_H100)
     with gr.Blocks(title="batch test") as demo:
-        register_batch_api(context)
+        register_batch_api(studio)
         with gr.Tabs(), gr.Tab("Batch", id="batch"):
-            panel = build_batch_panel(context)
-        wire_batch_panel(context, panel)
-    demo = queued(demo, context)
+            panel = build_batch_panel(studio)
+        wire_batch_panel(studio, panel)
+    demo = ready_to_serve(demo, studio)
     port = pick_free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    running = RunningUi(f"http://127.0.0.1:{port}/", context, demo)
-    context.launch(settings.default_request, settings.admin_token)
+    running = RunningUi(f"http://127.0.0.1:{port}/", studio, demo)
+    studio.launch(settings.default_request, studio.viewer(settings.admin_token))
     running.wait_ready()
     return running
 
 
 def engine_stats(ui: RunningUi) -> dict:
     """The stand-in's counters (requests, active, aborted, completed)."""
-    return httpx.get(ui.context.endpoint().base_url + "/standin/stats", timeout=5).json()
+    return httpx.get(ui.studio.endpoint().base_url + "/standin/stats", timeout=5).json()
 
 
 class ActiveWatcher:
@@ -254,7 +254,7 @@ def test_an_empty_prompt_or_no_files_is_refused(client: Client, tmp_path: Path) 
 # ----- cancel ----------------------------------------------------------------------------------------------------
 def test_cancel_midway_stops_what_is_in_flight_on_the_engine_and_keeps_finished_results(ui: RunningUi,
                                                                                         tmp_path: Path) -> None:
-    context, before = ui.context, engine_stats(ui)
+    context, before = ui.studio, engine_stats(ui)
     files = discover(photos(tmp_path / "c", 12), tmp_path / "w").files
     endpoint = context.endpoint()
     # a free prompt: the stand-in talks until max_tokens (1500 x 2 ms = 3 s an answer); 4 at a time
@@ -292,7 +292,7 @@ def test_public_mode_caps_a_batch_and_keeps_it_within_the_visitor_fair_share(tmp
         with pytest.raises(AppError, match="a batch may hold at most 200 MB"):
             client.predict([handle_file(str(big))], DETECT, 64, 0.0, api_name="/batch")
         big.unlink()
-        share = public.context.fair_share.per_visitor
+        share = public.studio.fair_share.per_visitor
         with ActiveWatcher(public) as watcher:
             final = client.predict(many[:12], DETECT, 200, 0.0, api_name="/batch")
         assert final["progress"]["answered"] == 12

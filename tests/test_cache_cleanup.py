@@ -20,7 +20,7 @@ def short_lived(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) ->
     root = tmp_path_factory.mktemp("cache")
     running = start_ui(root, examples_dir, load_seconds=0.2, tpot_ms=1,
                        settings_changes={"cache_max_age_s": 1, "cache_check_every_s": 1})
-    running.context.launch(running.context.settings.default_request)
+    running.studio.launch(running.studio.settings.default_request, running.studio.viewer())
     running.wait_ready()
     yield running
     running.close()

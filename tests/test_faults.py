@@ -30,14 +30,14 @@ from gradio_client.exceptions import AppError
 from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, TurnStatus
 from backend.engine.status import Mode, Phase
 from backend.engine.supervisor import Supervisor
+from backend.studio.session import BrowserSession
+from backend.studio.studio import Studio, StudioSettings
 from standin import REPO_ROOT
 from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port
 from tests.process_checks import gone, standin_pids, wait_gone
 from tests.ui_harness import RunningUi, launch_chromium, start_ui, wait_until
 from ui.chat_view import told_lines
-from ui.context import AppContext, UiSettings
 from ui.layout import build_demo
-from ui.session import BrowserSession
 
 LONG_ANSWER_TOKENS = 2000  # at 10 ms a token the stand-in streams for 20 s: long enough to break in
 SCRIPT = [{"match": "hello", "answer": "Hello back."}]
@@ -97,9 +97,9 @@ def notice_of(updates: list[dict]) -> str:
 
 
 def test_engine_killed_mid_answer_keeps_the_conversation_and_a_relaunch_continues_it(ready: RunningUi) -> None:
-    respond, session = respond_of(ready.demo), BrowserSession(ready.context)
+    respond, session = respond_of(ready.demo), ready.studio.new_session()
     list(send(respond, session, "hello"))
-    engine_pid = ready.context.supervisor.status().pid
+    engine_pid = ready.studio.supervisor.status().pid
     updates = []
     for update in send(respond, session, "tell me a long story", LONG_ANSWER_TOKENS):
         updates.append(update)
@@ -108,10 +108,10 @@ def test_engine_killed_mid_answer_keeps_the_conversation_and_a_relaunch_continue
     partial = session.chat.turns[-1]
     assert partial.status is TurnStatus.INTERRUPTED and len(partial.answer) > 80
     assert "lost mid-answer" in notice_of(updates) and "partial answer is kept" in notice_of(updates)
-    failed = ready.context.supervisor.wait_for(lambda status: status.phase == Phase.FAILED, 10.0)
+    failed = ready.studio.supervisor.wait_for(lambda status: status.phase == Phase.FAILED, 10.0)
     assert failed.cause is not None and failed.cause.kind == "crashed"
     assert wait_gone(engine_pid)
-    ready.context.launch(ready.context.settings.default_request)
+    ready.studio.launch(ready.studio.settings.default_request, ready.studio.viewer())
     ready.wait_ready()
     list(send(respond, session, "hello once more"))
     assert [turn.status for turn in session.chat.turns] == [TurnStatus.DONE, TurnStatus.INTERRUPTED, TurnStatus.DONE]
@@ -126,15 +126,15 @@ def test_engine_killed_mid_answer_keeps_the_conversation_and_a_relaunch_continue
 def test_failed_start_through_the_api_is_reported_and_leaves_no_engine(ui: RunningUi, client: Client,
                                                                        script_file: Path, failure: str,
                                                                        kind: str) -> None:
-    ui.context.stop()
+    ui.studio.stop(ui.studio.viewer())
     before = standin_pids()
-    good = ui.context.supervisor.options
-    ui.context.supervisor.options = {"load_seconds": 0.3, "fail_at_start": failure}
+    good = ui.studio.supervisor.options
+    ui.studio.supervisor.options = {"load_seconds": 0.3, "fail_at_start": failure}
     try:
         client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
         status = wait_until(lambda: (s := client.predict(api_name="/status"))["phase"] == "failed" and s, 30)
     finally:
-        ui.context.supervisor.options = good
+        ui.studio.supervisor.options = good
     assert status, client.predict(api_name="/status")
     assert status["cause"]["kind"] == kind and status["last_error"] == status["cause"]["summary"]
     assert wait_until(lambda: standin_pids() == before, 10), "the failed engine left a process behind"
@@ -146,7 +146,7 @@ def test_failed_start_through_the_api_is_reported_and_leaves_no_engine(ui: Runni
 
 
 def test_two_different_launches_at_once_through_the_api_leave_one_engine(ui: RunningUi) -> None:
-    ui.context.stop()
+    ui.studio.stop(ui.studio.viewer())
     before = standin_pids()
     clients = [Client(ui.url, verbose=False) for _ in range(2)]
     results: dict[str, dict] = {}
@@ -161,13 +161,13 @@ def test_two_different_launches_at_once_through_the_api_leave_one_engine(ui: Run
         thread.join(60)
     assert set(results) == {"7B", "3B"}
     ui.wait_ready()
-    status = ui.context.supervisor.status()
+    status = ui.studio.supervisor.status()
     assert status.plan.served_model_name in ("Qwen/Qwen2.5-VL-7B-Instruct", "Qwen/Qwen2.5-VL-3B-Instruct")
     assert wait_until(lambda: standin_pids() - before == {status.pid}, 10), standin_pids() - before
 
 
 def test_cancelled_api_answer_aborts_the_engine_request(ready: RunningUi, client: Client) -> None:
-    base_url = ready.context.supervisor.status().base_url
+    base_url = ready.studio.supervisor.status().base_url
     job = client.submit("tell me a long story", [], [], LONG_ANSWER_TOKENS, api_name="/chat")
     assert wait_until(lambda: job.outputs() and len(job.outputs()[-1]) > 80, 20), "the answer never started"
     before = engine_stats(base_url)
@@ -182,7 +182,7 @@ def test_closed_browser_tab_aborts_the_engine_request(ready: RunningUi) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium is not installed")
-    base_url = ready.context.supervisor.status().base_url
+    base_url = ready.studio.supervisor.status().base_url
     with playwright_api.sync_playwright() as driver:
         browser = launch_chromium(driver)
         try:
@@ -224,17 +224,17 @@ def test_a_port_held_by_a_foreign_engine_is_neither_adopted_nor_killed(superviso
 def test_endpoint_unreachable_then_back_keeps_the_conversation(tmp_path: Path, examples_dir: Path,
                                                                script_file: Path) -> None:
     port, key = pick_free_port(), "endpoint-key"
-    settings = UiSettings(work_dir=tmp_path / "work", examples_dir=examples_dir, refresh_s=0.3)
-    context = AppContext.create(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, ())
-    context.supervisor.attach(f"http://127.0.0.1:{port}/v1", key, "Qwen/Qwen2.5-VL-7B-Instruct")
-    respond, session = respond_of(build_demo(context)), BrowserSession(context)
+    settings = StudioSettings(work_dir=tmp_path / "work", examples_dir=examples_dir, refresh_s=0.3)
+    studio = Studio(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, ())
+    studio.supervisor.attach(f"http://127.0.0.1:{port}/v1", key, "Qwen/Qwen2.5-VL-7B-Instruct")
+    respond, session = respond_of(build_demo(studio)), studio.new_session()
     argv = [sys.executable, "-m", "standin", "--port", str(port), "--api-key", key, "--load-seconds", "0.2",
             "--tpot-ms", "1", "--script", str(script_file)]
     engine = None
     try:
         assert "No model server is running" in notice_of(list(send(respond, session, "hello")))
         engine = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert context.supervisor.wait_for(lambda status: status.is_ready, 30.0).is_ready
+        assert studio.supervisor.wait_for(lambda status: status.is_ready, 30.0).is_ready
         list(send(respond, session, "hello"))
         engine.kill()
         engine.wait()
@@ -243,11 +243,11 @@ def test_endpoint_unreachable_then_back_keeps_the_conversation(tmp_path: Path, e
         assert [(turn.user_text, turn.status) for turn in session.chat.turns] == [
             ("hello", TurnStatus.FAILED), ("hello", TurnStatus.DONE), ("hello?", TurnStatus.FAILED)]
         assert session.chat.turns[1].answer == "Hello back."
-        assert context.supervisor.status().mode == Mode.ATTACHED  # nothing was launched in its place
+        assert studio.supervisor.status().mode == Mode.ATTACHED  # nothing was launched in its place
     finally:
         if engine is not None and engine.poll() is None:
             engine.kill()
-        context.supervisor.close()
+        studio.supervisor.close()
 
 
 def _healthy(base_url: str) -> bool:

@@ -61,7 +61,7 @@ def sent_size(sglang_smart_resize, upright: tuple[int, int], max_pixels: int) ->
 
 
 def last_images(ui: RunningUi) -> list[list[int]]:
-    plan = ui.context.supervisor.status().plan
+    plan = ui.studio.supervisor.status().plan
     return httpx.get(f"{plan.base_url}/standin/stats", timeout=5).json()["last_images"]
 
 
@@ -150,8 +150,8 @@ def qwen3_ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> It
                                "--served-model-name", "Qwen/Qwen3-VL-8B-Instruct", "--load-seconds", "0.1",
                                "--tpot-ms", "1"], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     running = start_ui(tmp_path_factory.mktemp("qwen3-ui"), examples_dir)
-    running.context.supervisor.attach(f"http://127.0.0.1:{port}", key)
-    assert wait_until(lambda: running.context.supervisor.status().is_ready, 20)
+    running.studio.supervisor.attach(f"http://127.0.0.1:{port}", key)
+    assert wait_until(lambda: running.studio.supervisor.status().is_ready, 20)
     yield running
     running.close()
     engine.kill()
@@ -165,7 +165,7 @@ def test_a_qwen3_endpoint_gets_images_on_its_32_grid_and_answers_mapped_exactly(
                                                         0.0, api_name="/ask")
     height, width = sglang_smart_resize(photo.upright[1], photo.upright[0], factor=32, min_pixels=65536,
                                         max_pixels=APP_MAX_PIXELS)
-    stats = httpx.get(f"{qwen3_ui.context.endpoint().base_url}/standin/stats", timeout=5).json()
+    stats = httpx.get(f"{qwen3_ui.studio.endpoint().base_url}/standin/stats", timeout=5).json()
     assert stats["last_images"] == [[width, height]] and width % 32 == 0 and height % 32 == 0
     assert reply["images"][0]["sent_size"] == [width, height]
     upright_w, upright_h = photo.upright  # the stand-in answers [250, 250, 750, 750] of 1000

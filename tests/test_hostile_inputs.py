@@ -43,7 +43,6 @@ from tests.hostile_inputs import (
 )
 from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
 from ui.chat_view import told_lines
-from ui.session import BrowserSession
 
 MAX_TOKENS = 208  # room for every scripted answer (one word or sign per token), on the slider's 16-step grid
 
@@ -64,7 +63,7 @@ class Chat:
 
     def __init__(self, respond: Callable[..., Iterator[dict]], ui: RunningUi) -> None:
         self.respond = respond
-        self.session = BrowserSession(ui.context)
+        self.session = ui.studio.new_session()
 
     @property
     def turns(self) -> list[Turn]:
@@ -90,8 +89,8 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUi]:
     script = root / "answers.json"
     script.write_text(json.dumps(answer_script()), encoding="utf-8")
     running = start_ui(root, root / "examples", load_seconds=0.2, tpot_ms=1, script=str(script))
-    request = replace(running.context.settings.default_request, context_length=HOSTILE_CONTEXT_LENGTH)
-    running.context.launch(request)
+    request = replace(running.studio.settings.default_request, context_length=HOSTILE_CONTEXT_LENGTH)
+    running.studio.launch(request, running.studio.viewer())
     running.wait_ready()
     yield running
     running.close()
@@ -113,7 +112,7 @@ def client(ui: RunningUi) -> Client:
 
 def engine_stats(ui: RunningUi) -> dict:
     """The stand-in's request counters."""
-    return httpx.get(ui.context.supervisor.status().base_url + "/standin/stats", timeout=5).json()
+    return httpx.get(ui.studio.supervisor.status().base_url + "/standin/stats", timeout=5).json()
 
 
 def started_chat(respond: Callable[..., Iterator[dict]], ui: RunningUi) -> Chat:
@@ -128,7 +127,7 @@ def assert_conversation_goes_on(chat: Chat, ui: RunningUi) -> None:
     """The first turn is intact, the engine still serves, and the next message gets its answer."""
     first = chat.turns[0]
     assert (first.user_text, first.answer, first.status) == (HELLO, HELLO_ANSWER, TurnStatus.DONE)
-    assert ui.context.supervisor.status().is_ready
+    assert ui.studio.supervisor.status().is_ready
     chat.send(HELLO)
     assert (chat.turns[-1].answer, chat.turns[-1].status) == (HELLO_ANSWER, TurnStatus.DONE)
 
@@ -202,12 +201,12 @@ def test_model_answer(case: AnswerCase, ui: RunningUi, respond, tmp_path: Path) 
 
 @pytest.mark.parametrize("case", PLAN_CASES, ids=lambda case: case.name)
 def test_launch_choice_is_refused_through_the_api(case: PlanCase, ui: RunningUi, client: Client) -> None:
-    serving = ui.context.supervisor.status().pid
+    serving = ui.studio.supervisor.status().pid
     for api_name, extra in (("/plan", ()), ("/launch", ("",))):
         with pytest.raises(AppError, match=case.refused):
             client.predict(case.model, case.hardware, case.gpus, "sglang", case.context_length, *extra,
                            api_name=api_name)
-    status = ui.context.supervisor.status()
+    status = ui.studio.supervisor.status()
     assert status.is_ready and status.pid == serving
     assert not Path("/tmp/hostile-pwned").exists()
 
@@ -301,7 +300,7 @@ def test_markup_in_prompts_and_answers_renders_inert_in_the_browser(ui: RunningU
             assert "Here you go" in chat.inner_text()  # the answer's text is still shown
         finally:
             browser.close()
-    assert ui.context.supervisor.status().is_ready
+    assert ui.studio.supervisor.status().is_ready
 
 
 def _finished_with(page, expected: str) -> bool:

@@ -15,10 +15,10 @@ from gradio_client.exceptions import AppError
 from backend.engine.supervisor import Supervisor
 from backend.models import ModelError
 from backend.plans.planner import PlanRequest
+from backend.studio.studio import PUBLIC_MODEL_REFUSAL, Studio, StudioSettings
 from tests.conftest import TEST_SETTINGS
 from tests.hostile_inputs import qwen_config
 from tests.ui_harness import TWO_H100, RunningUi, start_ui
-from ui.context import PUBLIC_MODEL_REFUSAL, AppContext, UiSettings
 
 OUTSIDE_THE_CATALOG = ["/etc", "/nonexistent", "/root", "~", "../../..", "/etc/passwd", "someone/private-model",
                        "Qwen/Qwen2-VL-7B-Instruct", "my-org/Qwen2.5-VL-7B-Instruct-AWQ"]
@@ -78,12 +78,13 @@ def test_the_operators_own_model_folder_still_plans_in_public_mode(tmp_path: Pat
     folder = tmp_path / "my-qwen"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps(qwen_config()), encoding="utf-8")
-    settings = UiSettings(public=True, work_dir=tmp_path / "work", default_request=PlanRequest(model=str(folder)))
-    context = AppContext.create(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, TWO_H100)
-    plan = context.plan(settings.default_request)
+    settings = StudioSettings(public=True, work_dir=tmp_path / "work", default_request=PlanRequest(model=str(folder)))
+    studio = Studio(Supervisor(tmp_path / "runs", TEST_SETTINGS), settings, TWO_H100)
+    visitor = studio.viewer()
+    plan = studio.plan(settings.default_request, visitor)
     assert plan.fits and str(folder) in plan.shell_line()
     with pytest.raises(ModelError, match="public demo plans only"):
-        context.plan(replace(settings.default_request, model=str(tmp_path)))
-    private = replace(context, settings=replace(settings, public=False))
+        studio.plan(replace(settings.default_request, model=str(tmp_path)), visitor)
+    private = Studio(studio.supervisor, replace(settings, public=False), TWO_H100)
     with pytest.raises(ModelError, match="no config.json in this folder"):
-        private.plan(replace(settings.default_request, model=str(tmp_path)))
+        private.plan(replace(settings.default_request, model=str(tmp_path)), private.viewer())

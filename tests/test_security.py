@@ -45,7 +45,7 @@ def public(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iter
     script = root / "answers.json"
     script.write_text(json.dumps(SCRIPT), encoding="utf-8")
     running = start_ui(root, examples_dir, public=True, load_seconds=0.2, tpot_ms=1, script=str(script))
-    running.context.launch(running.context.settings.default_request, ADMIN_TOKEN)
+    running.studio.launch(running.studio.settings.default_request, running.studio.viewer(ADMIN_TOKEN))
     running.wait_ready()
     yield running
     running.close()
@@ -66,7 +66,7 @@ def png_data_url(size: tuple[int, int] = (64, 64)) -> str:
 
 def engine_requests(ui: RunningUi) -> int:
     """How many chat requests the stand-in has received."""
-    return httpx.get(ui.context.supervisor.status().base_url + "/standin/stats", timeout=5).json()["requests"]
+    return httpx.get(ui.studio.supervisor.status().base_url + "/standin/stats", timeout=5).json()["requests"]
 
 
 # ----- public mode --------------------------------------------------------------------------------------------
@@ -74,22 +74,22 @@ def engine_requests(ui: RunningUi) -> int:
                                    ADMIN_TOKEN[:-1], ADMIN_TOKEN + "x", "null"])
 def test_public_api_refuses_launch_and_stop_without_the_exact_token(public: RunningUi, visitor: Client,
                                                                     token: str) -> None:
-    serving = public.context.supervisor.status().pid
+    serving = public.studio.supervisor.status().pid
     with pytest.raises(AppError, match="admin token"):
         visitor.predict("3B", "auto", "", "sglang", 0, token, api_name="/launch")
     with pytest.raises(AppError, match="admin token"):
         visitor.predict(token, api_name="/stop")
-    status = public.context.supervisor.status()
+    status = public.studio.supervisor.status()
     assert status.is_ready and status.pid == serving
 
 
 def test_public_app_without_an_admin_token_lets_nobody_launch(tmp_path: Path, examples_dir: Path) -> None:
     running = start_ui(tmp_path, examples_dir, public=True)
-    running.context.settings = replace(running.context.settings, admin_token="")  # PUBLIC_DEMO=1, no ADMIN_TOKEN
+    running.studio.settings = replace(running.studio.settings, admin_token="")  # PUBLIC_DEMO=1, no ADMIN_TOKEN
     try:
         with pytest.raises(AppError, match="admin token"):
             Client(running.url, verbose=False).predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
-        assert running.context.supervisor.status().phase.value == "idle"
+        assert running.studio.supervisor.status().phase.value == "idle"
     finally:
         running.close()
 
@@ -103,7 +103,7 @@ def test_public_app_has_no_other_way_to_launch_or_stop(public: RunningUi, visito
 
 
 def test_public_outputs_never_show_the_engine_api_key(public: RunningUi, visitor: Client) -> None:
-    key = public.context.supervisor.endpoint().api_key
+    key = public.studio.supervisor.endpoint().api_key
     status = visitor.predict(api_name="/status")
     plan_text, fits = visitor.predict("7B", "auto", "", "sglang", 0, api_name="/plan")
     page = httpx.get(public.url, timeout=10).text + httpx.get(public.url + "config", timeout=10).text
@@ -230,10 +230,10 @@ def test_a_message_over_the_image_limit_is_refused_before_its_images_are_decoded
     for index in range(12):
         paths.append(tmp_path / f"picture{index}.png")
         Image.new("RGB", (80 + index, 60), (index * 20, 0, 0)).save(paths[-1])
-    prepared_before = public.context.media.images.misses
+    prepared_before = public.studio.media.images.misses
     with pytest.raises(AppError, match="at most 5 image"):
         visitor.predict("fetch all of them", [handle_file(str(path)) for path in paths], [], 16, api_name="/chat")
-    assert public.context.media.images.misses - prepared_before <= 5
+    assert public.studio.media.images.misses - prepared_before <= 5
 
 
 # ----- temporary files --------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_a_browser_sessions_files_are_removed_when_it_ends(public: RunningUi, tm
     monkeypatch.setenv("GRADIO_IS_E2E_TEST", "1")  # gradio keeps a closed session's state 1 s instead of an hour
     photo = tmp_path / "white.png"
     Image.new("RGB", (640, 480), "white").save(photo)
-    sessions = public.context.work_dir / "sessions"
+    sessions = public.studio.work.root / "sessions"
     with playwright_api.sync_playwright() as driver:
         browser = launch_chromium(driver)
         try:
@@ -266,7 +266,7 @@ def test_a_browser_sessions_files_are_removed_when_it_ends(public: RunningUi, tm
             browser.close()
     assert wait_until(lambda: not any(path.exists() for path in overlays), timeout_s=20), overlays
     assert not list(sessions.glob("*/*/*"))
-    assert public.context.supervisor.status().is_ready
+    assert public.studio.supervisor.status().is_ready
 
 
 def _serving(url: str) -> bool:

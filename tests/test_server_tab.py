@@ -46,8 +46,8 @@ def attached(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> It
     """The UI in endpoint mode, attached to someone else's server (a stand-in that exports no metrics)."""
     with standin_process() as endpoint:
         running = start_ui(tmp_path_factory.mktemp("attached"), examples_dir)
-        running.context.attach(endpoint.base_url, endpoint.api_key)
-        assert wait_until(lambda: running.context.supervisor.status().is_ready, 20)
+        running.studio.attach(endpoint.base_url, endpoint.api_key, running.studio.viewer())
+        assert wait_until(lambda: running.studio.supervisor.status().is_ready, 20)
         yield running, endpoint
         running.close()
 
@@ -75,15 +75,15 @@ def test_detach_asks_first_and_attach_brings_the_server_back(attached, browser) 
     page.locator("#confirm-detach-no").wait_for(timeout=5_000)
     page.locator("#confirm-detach-no").click()
     time.sleep(0.5)
-    assert ui.context.supervisor.status().is_ready  # cancelled: still attached
+    assert ui.studio.supervisor.status().is_ready  # cancelled: still attached
     page.locator("#stop-engine").click()
     page.locator("#confirm-detach-yes").click()
-    assert wait_until(lambda: not ui.context.supervisor.status().is_ready, 10), "detach did not happen"
+    assert wait_until(lambda: not ui.studio.supervisor.status().is_ready, 10), "detach did not happen"
     page.get_by_text("Attach to a running server").click()
     page.locator("#attach-url textarea, #attach-url input").first.fill(endpoint.base_url)
     page.locator("#attach-key input").fill(endpoint.api_key)
     page.locator("#attach-button").click()
-    assert wait_until(lambda: ui.context.supervisor.status().is_ready, 15), "attach did not happen"
+    assert wait_until(lambda: ui.studio.supervisor.status().is_ready, 15), "attach did not happen"
     shot(page, "server-reattached")
     page.context.close()
 
@@ -114,7 +114,7 @@ def test_a_host_without_a_gpu_cannot_launch_even_a_named_gpu(no_gpu: RunningUi, 
     page.context.close()
     with pytest.raises(AppError, match="No GPU was detected on this host"):
         Client(no_gpu.url, verbose=False).predict("7B", "H100", "1", "sglang", 0, "", api_name="/launch")
-    assert no_gpu.context.supervisor.status().pid is None  # nothing was started
+    assert no_gpu.studio.supervisor.status().pid is None  # nothing was started
 
 
 def test_the_copy_paste_command_is_portable_and_one_flag_per_line(no_gpu: RunningUi, browser) -> None:
@@ -134,14 +134,15 @@ def test_the_copy_paste_command_is_portable_and_one_flag_per_line(no_gpu: Runnin
 def public(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[RunningUi]:
     """A public demo with its engine running: a stand-in that streams slowly (40 ms a token)."""
     running = start_ui(tmp_path_factory.mktemp("public"), examples_dir, public=True, load_seconds=0.2, tpot_ms=40)
-    running.context.launch(running.context.settings.default_request, ADMIN_TOKEN)  # the admin starts the engine
+    admin = running.studio.viewer(ADMIN_TOKEN)
+    running.studio.launch(running.studio.settings.default_request, admin)  # the admin starts the engine
     running.wait_ready()
     yield running
     running.close()
 
 
 def test_nothing_a_public_visitor_can_read_holds_the_engine_address_or_key(public: RunningUi, browser) -> None:
-    status = public.context.supervisor.status()
+    status = public.studio.supervisor.status()
     # The engine's address in any spelling; a generic example such as the "http://gpu-host:30000" placeholder
     # is not one, even when the engine happens to listen on SGLang's default port.
     hosts = ("127.0.0.1", "localhost", "0.0.0.0", socket.gethostname())
@@ -233,7 +234,7 @@ def test_a_public_visitor_cannot_detach_or_attach_the_shared_server(public: Runn
         visitor.predict("http://127.0.0.1:9/", "", "", api_name="/attach")
     with pytest.raises(AppError, match="need the admin token"):
         visitor.predict("", api_name="/stop")
-    assert public.context.supervisor.status().is_ready
+    assert public.studio.supervisor.status().is_ready
 
 
 def test_with_no_engine_the_chat_says_so_once_and_where_to_start_one(no_gpu: RunningUi, browser) -> None:

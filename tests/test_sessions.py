@@ -3,24 +3,23 @@ deep link still gets every component's config, the same as Gradio's own eager se
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import gradio.state_holder as state_holder
 import pytest
 
 from backend.engine.supervisor import Supervisor
 from backend.plans.planner import PlanRequest
-from ui.context import AppContext, UiSettings
-from ui.layout import build_demo, queued
-from ui.sessions import _EAGER, LazySessionState
+from backend.studio.studio import Studio, StudioSettings
+from ui.layout import build_demo, ready_to_serve
+from ui.lazy_session_state import _EAGER, LazySessionState
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("sessions")
-    settings = UiSettings(work_dir=root / "work", default_request=PlanRequest(model="7B", hardware="auto"))
-    context = AppContext.create(Supervisor(root / "runs"), settings, ())
-    return queued(build_demo(context), context)
+    settings = StudioSettings(work_dir=root / "work", default_request=PlanRequest(model="7B", hardware="auto"))
+    studio = Studio(Supervisor(root / "runs"), settings, ())
+    return ready_to_serve(build_demo(studio), studio)
 
 
 def test_gradio_starts_the_apps_sessions_lazily(demo) -> None:

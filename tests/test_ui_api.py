@@ -23,9 +23,9 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from backend.endpoint import Endpoint
+from backend.studio.files import RecentFiles
 from tests.conftest import pick_free_port
 from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
-from ui.context import RecentFiles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
@@ -48,7 +48,7 @@ def client(ui: RunningUi) -> Client:
 @pytest.fixture
 def ready(ui: RunningUi, client: Client) -> Client:
     """The client, with the shared engine launched (through /launch) and ready."""
-    if not ui.context.supervisor.status().is_ready:
+    if not ui.studio.supervisor.status().is_ready:
         client.predict("7B", "auto", "", "sglang", 0, "", api_name="/launch")
     ui.wait_ready()
     return client
@@ -86,8 +86,8 @@ def test_private_plan_reads_local_model_folders_as_before(client: Client, tmp_pa
 
 
 def test_launch_then_status_reports_the_phases_and_ready(ui: RunningUi, client: Client) -> None:
-    if ui.context.supervisor.status().phase.value != "idle":
-        ui.context.stop()
+    if ui.studio.supervisor.status().phase.value != "idle":
+        ui.studio.stop(ui.studio.viewer())
     started = client.predict("7B", "auto", "1", "sglang", 0, "", api_name="/launch")
     assert started["phase"] == "starting" and started["plan"]["gpu_ids"] == [0]
     status = wait_until(lambda: (s := client.predict(api_name="/status"))["ready"] and s, timeout_s=30)
@@ -149,14 +149,14 @@ def test_ground_maps_the_box_to_original_pixels_and_draws_it(client: Client, tmp
 
 def test_ground_keeps_only_the_newest_overlays_and_the_latest_still_downloads(
         examples_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("ui.context.API_OVERLAY_CAP", 3)
+    monkeypatch.setattr("backend.studio.studio.API_OVERLAY_CAP", 3)
     uploads = Path(get_upload_folder())
     uploads.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="api-overlays-", dir=uploads))  # where app.py puts its work folder
     running = start_ui(root, examples_dir)
     try:
         client = Client(running.url, verbose=False, download_files=str(tmp_path / "downloads"))
-        kept_folder = running.context.api_overlays.folder
+        kept_folder = running.studio.api_overlays.folder
         photo = white_image(root / "wide.png", (1280, 720))  # model input 1288x728: x_input * 160/161 = x
         downloads = []
         for index in range(6):
@@ -220,7 +220,7 @@ def test_public_mode_launch_and_stop_need_the_admin_token(tmp_path: Path, exampl
         visitor = Client(public.url, verbose=False)
         with pytest.raises(AppError, match="admin token"):
             visitor.predict("7B", "auto", "", "sglang", 0, "wrong", api_name="/launch")
-        assert public.context.supervisor.status().phase.value == "idle"
+        assert public.studio.supervisor.status().phase.value == "idle"
         started = visitor.predict("7B", "auto", "", "sglang", 0, ADMIN_TOKEN, api_name="/launch")
         assert started["phase"] == "starting" and started["log_tail"] == []
         with pytest.raises(AppError, match="admin token"):
@@ -277,9 +277,8 @@ def test_one_checked_gpu_of_this_host_is_planned_on_that_gpu() -> None:
 
 def test_too_many_uploads_are_refused_before_any_is_read(ui: RunningUi, tmp_path: Path) -> None:
     from backend.media.uploads import UploadError
-    from ui.chat_flow import prepare_media
 
     missing = [str(tmp_path / f"never-written-{index}.png") for index in range(6)]  # reading one would fail
     with pytest.raises(UploadError, match=r"6 image\(s\) and 0 video\(s\); one request may carry at most 5") as error:
-        prepare_media(ui.context, missing)
+        ui.studio.prepare_media(missing)
     assert error.value.path == ""

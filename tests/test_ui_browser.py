@@ -99,8 +99,8 @@ def test_refused_plan_shows_its_reason_before_any_click(page) -> None:
 
 
 def test_launch_shows_the_load_phases_then_ready(page, ui: RunningUi) -> None:
-    if ui.context.supervisor.status().is_ready:
-        ui.context.stop()
+    if ui.studio.supervisor.status().is_ready:
+        ui.studio.stop(ui.studio.viewer())
     page.get_by_role("tab", name="Server").click()
     page.get_by_role("button", name="Launch").click()
     phases: list[str] = []
@@ -119,7 +119,7 @@ def test_launch_shows_the_load_phases_then_ready(page, ui: RunningUi) -> None:
     assert len(loading) >= 2, f"expected several load phases before ready, saw {phases}"
     checked = page.locator("#load-progress li[data-mark='✓']").all_inner_texts()
     assert any("loading weights" in line for line in checked) and any("warming up" in line for line in checked)
-    endpoint = ui.context.endpoint()
+    endpoint = ui.studio.endpoint()
     assert wait_until(lambda: endpoint.api_key in page.locator("#snippet").inner_text(), timeout_s=5)
     assert f"{endpoint.base_url}/v1" in page.locator("#snippet").inner_text()
 
@@ -161,7 +161,7 @@ def test_detect_streams_then_draws_the_box_where_the_model_put_it(page, ready: R
 
 
 def test_stop_mid_answer_keeps_the_partial_answer_marked_stopped(page, ready: RunningUi) -> None:
-    base_url = ready.context.supervisor.status().base_url
+    base_url = ready.studio.supervisor.status().base_url
     aborted_before = httpx.get(base_url + "/standin/stats", timeout=5).json()["aborted"]
     send(page, "tell me a long story")
     assert wait_until(lambda: len(last_answer_text(page)) > 60, timeout_s=20), "the answer never started"
@@ -202,7 +202,7 @@ def test_public_mode_hides_launch_and_its_api_refuses(browser, tmp_path: Path, e
         assert tab.get_by_label("Model", exact=True).is_disabled()
         with pytest.raises(Exception, match="admin token"):
             Client(public.url, verbose=False).predict(api_name="/launch")
-        assert public.context.supervisor.status().phase.value == "idle"
+        assert public.studio.supervisor.status().phase.value == "idle"
         tab.close()
     finally:
         public.close()

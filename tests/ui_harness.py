@@ -23,10 +23,10 @@ from backend.engine.status import ServerStatus
 from backend.engine.supervisor import Supervisor
 from backend.hardware import DetectedGpu, find_gpu
 from backend.plans.planner import LaunchPlan, PlanRequest
+from backend.studio.studio import Studio, StudioSettings
 from standin import standin_plan
 from tests.conftest import TEST_SETTINGS, pick_free_port
-from ui.context import AppContext, UiSettings
-from ui.layout import CSS, build_demo, queued
+from ui.layout import CSS, build_demo, ready_to_serve
 
 
 class StandinSupervisor(Supervisor):
@@ -49,24 +49,24 @@ class RunningUi:
     """A served demo, its context and its URL."""
 
     url: str
-    context: AppContext
+    studio: Studio
     demo: gr.Blocks
 
     def close(self) -> None:
         """Stop the web server, then the engine it launched."""
         self.demo.close()
-        self.context.supervisor.close()
+        self.studio.supervisor.close()
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Block until the shared engine is ready (fail the test otherwise)."""
-        status = self.context.supervisor.wait_ready(timeout_s)
+        status = self.studio.supervisor.wait_ready(timeout_s)
         assert status.is_ready, f"engine not ready: {status.phase} {status.message} {status.log_tail[-5:]}"
 
     def ensure_ready(self) -> RunningUi:
         """Launch the default plan unless the engine is ready (an earlier test may have stopped or crashed it),
         then wait for it."""
-        if not self.context.supervisor.status().is_ready:
-            self.context.launch(self.context.settings.default_request)
+        if not self.studio.supervisor.status().is_ready:
+            self.studio.launch(self.studio.settings.default_request, self.studio.viewer())
         self.wait_ready()
         return self
 
@@ -85,21 +85,21 @@ def start_ui(root: Path, examples_dir: Path, *, public: bool = False, max_file_s
              settings_changes: dict[str, object] | None = None, detected: tuple[DetectedGpu, ...] | None = None,
              **standin_options: object) -> RunningUi:
     """Serve the UI on a free port; plans it launches run the stand-in with standin_options; settings_changes
-    override UiSettings fields."""
+    override StudioSettings fields."""
     standin_options.setdefault("load_seconds", 1.0)
     standin_options.setdefault("tpot_ms", 20)
-    settings = UiSettings(
+    settings = StudioSettings(
         public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3, work_dir=root / "work",
         examples_dir=examples_dir, default_request=PlanRequest(model="7B", hardware="auto"),
     )
     settings = replace(settings, **(settings_changes or {}))
-    context = AppContext.create(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings,
-                                 TWO_H100 if detected is None else detected)
-    demo = queued(build_demo(context), context)
+    studio = Studio(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings,
+                    TWO_H100 if detected is None else detected)
+    demo = ready_to_serve(build_demo(studio), studio)
     port = pick_free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
                 max_file_size=max_file_size)
-    return RunningUi(f"http://127.0.0.1:{port}/", context, demo)
+    return RunningUi(f"http://127.0.0.1:{port}/", studio, demo)
 
 
 def wait_until(predicate, timeout_s: float = 20.0, every_s: float = 0.1):

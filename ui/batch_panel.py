@@ -10,14 +10,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
-from backend.batch.files import PUBLIC_MAX_BYTES, PUBLIC_MAX_FILES, BatchRefused
+from backend.batch.files import PUBLIC_MAX_BYTES, PUBLIC_MAX_FILES
 from backend.batch.runner import OK, BatchProgress, BatchRunner
+from backend.errors import UserError
 from backend.grounding.presets import PRESETS, get_preset
-from ui.batch_api import BATCH_CONCURRENCY_ID, BATCHES_AT_ONCE, StartedBatch, start_batch
-from ui.context import AppContext
+from backend.studio.batch import StartedBatch
+from backend.studio.studio import Studio
+from ui.batch_api import BATCH_CONCURRENCY_ID, BATCHES_AT_ONCE
 
 FREE_PROMPT = ""
 LINE_EVERY_S = 0.3  # the progress line at most this often
@@ -30,19 +33,19 @@ PROBLEM_HEADERS = ["file", "status", "reason"]
 class BatchState:
     """One browser's batch (held in a gr.State): the runner in progress, for Cancel, and its files' folder."""
 
-    def __init__(self, context: AppContext) -> None:
-        self.app_context = context
-        self.context = context.for_session()
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.files = studio.work.session()
         self.runner: BatchRunner | None = None
 
     def __deepcopy__(self, memo: dict) -> BatchState:
         # gr.State hands each browser a deep copy of its initial value: a copy is a fresh, empty one.
-        return BatchState(self.app_context)
+        return BatchState(self.studio)
 
-    def new_folder(self):
+    def new_folder(self) -> Path:
         """A fresh folder for the next run; the last run's files go (its views are replaced anyway)."""
-        shutil.rmtree(self.context.work_dir / "batch", ignore_errors=True)
-        return self.context.work_dir / "batch" / uuid.uuid4().hex
+        shutil.rmtree(self.files.root / "batch", ignore_errors=True)
+        return self.files.root / "batch" / uuid.uuid4().hex
 
     def cancel(self) -> None:
         """Stop the batch running now, keeping what finished."""
@@ -52,7 +55,7 @@ class BatchState:
     def close(self) -> None:
         """The browser session ended: stop its batch and remove its files."""
         self.cancel()
-        shutil.rmtree(self.context.work_dir, ignore_errors=True)
+        self.files.remove()
 
 
 @dataclass
@@ -75,11 +78,11 @@ class BatchPanel:
     downloads: gr.File
 
 
-def build_batch_panel(context: AppContext) -> BatchPanel:
+def build_batch_panel(studio: Studio) -> BatchPanel:
     """Create the Batch tab's components (inside the caller's Tab)."""
-    state = gr.State(BatchState(context), delete_callback=BatchState.close)
+    state = gr.State(BatchState(studio), delete_callback=BatchState.close)
     caps = (f" This public demo takes up to {PUBLIC_MAX_FILES} files and {PUBLIC_MAX_BYTES // 2**20} MB per batch."
-            if context.settings.public else "")
+            if studio.settings.public else "")
     gr.Markdown("Run one prompt over many images or videos; they go to the engine side by side, so it batches "
                 f"them. Boxes and points come back in original-image pixels.{caps}", elem_id="batch-intro")
     with gr.Row(equal_height=False):
@@ -113,7 +116,7 @@ def build_batch_panel(context: AppContext) -> BatchPanel:
                       gallery, table, problems, downloads)
 
 
-def wire_batch_panel(context: AppContext, panel: BatchPanel) -> None:
+def wire_batch_panel(studio: Studio, panel: BatchPanel) -> None:
     """Attach the Batch tab's events (Run streams; Cancel skips the queue so it reaches a busy batch)."""
     outputs = [panel.run, panel.cancel, panel.progress, panel.gallery, panel.table, panel.problems,
                panel.downloads, panel.state]
@@ -122,10 +125,10 @@ def wire_batch_panel(context: AppContext, panel: BatchPanel) -> None:
             temperature: float, state: BatchState, request: gr.Request) -> Iterator[dict]:
         system = _system_prompt(preset_key, subject, prompt)
         try:
-            started = start_batch(state.context, list(files or []), prompt, state.new_folder(),
-                                  max_tokens=int(max_tokens), temperature=temperature, system_prompt=system,
-                                  visitor=getattr(request, "session_hash", None) or "browser")
-        except BatchRefused as error:
+            visitor = studio.viewer(visitor=getattr(request, "session_hash", None) or "browser")
+            started = studio.start_batch(list(files or []), prompt, state.new_folder(), visitor,
+                                         max_tokens=int(max_tokens), temperature=temperature, system_prompt=system)
+        except UserError as error:  # shown in the tab's progress line, where the run would be
             gr.Warning(str(error))
             yield {panel.progress: progress_html(None, str(error))}
             return

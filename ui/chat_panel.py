@@ -14,11 +14,10 @@ from backend.chat.session import SamplingParams, StreamUpdate
 from backend.examples import ensure_examples
 from backend.grounding.presets import PRESETS, Preset, get_preset, presets_for
 from backend.media.uploads import UploadError
-from ui.chat_flow import finish_turn, prepare_media
+from backend.studio.session import BrowserSession, TurnView
+from backend.studio.studio import Studio
 from ui.chat_view import chat_messages
-from ui.context import AppContext
 from ui.grounding_panel import GroundingPanel
-from ui.session import BrowserSession, TurnView
 
 CHAT_CONCURRENCY_ID = "chat"
 STILL_STREAMING = ("⏳ An answer is still streaming: your message is kept in the box. Send it when the answer ends, "
@@ -70,10 +69,10 @@ class ChatPanel:
     speeds: gr.LinePlot
 
 
-def build_chat_panel(context: AppContext) -> ChatPanel:
+def build_chat_panel(studio: Studio) -> ChatPanel:
     """Create the chat components (inside the caller's Blocks context)."""
     # each browser gets a fresh copy; gradio deletes it (and close() removes its files) when the session ends
-    session = gr.State(BrowserSession(context), delete_callback=BrowserSession.close)
+    session = gr.State(studio.new_session(), delete_callback=BrowserSession.close)
     chatbot = gr.Chatbot(label="Conversation", height=560, elem_id="chatbot", buttons=["copy", "copy_all"],
                          feedback_options=None, placeholder="Upload an image or a video, ask, or pick an example.")
     message = gr.MultimodalTextbox(
@@ -88,7 +87,7 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
         subject = gr.Textbox(label="Subject for presets", placeholder="e.g. car, person, red ball", scale=2)
         preset_buttons = [(gr.Button(preset.title, size="sm", min_width=90), preset)
                           for media in ("image", "video") for preset in presets_for(media)]
-    examples = ensure_examples(context.settings.examples_dir)
+    examples = ensure_examples(studio.settings.examples_dir)
     gr.Examples(examples=[[{"text": get_preset(ex.preset_key).prompt(ex.subject), "files": [str(ex.path)]}]
                           for ex in examples],
                 inputs=[message], example_labels=[ex.title for ex in examples], label="Examples (generated offline)")
@@ -106,13 +105,13 @@ def build_chat_panel(context: AppContext) -> ChatPanel:
                      max_tokens, subject, preset_buttons, timeline, speeds)
 
 
-def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingPanel) -> None:
+def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel) -> None:
     """Attach the chat events; answers share one concurrency group large enough for the engine to batch."""
     settings = [panel.system_prompt, panel.temperature, panel.top_p, panel.max_tokens]
     # the session is an output so gradio registers it: only then does it delete it (and call close) after the tab goes
     outputs = [panel.chatbot, panel.message, panel.notice, panel.timeline, panel.speeds, panel.session,
                *grounding.outputs]
-    queue_options = {"concurrency_limit": context.settings.chat_concurrency, "concurrency_id": CHAT_CONCURRENCY_ID,
+    queue_options = {"concurrency_limit": studio.settings.chat_concurrency, "concurrency_id": CHAT_CONCURRENCY_ID,
                      "api_visibility": "private", "show_progress": "hidden"}
 
     def respond(message: dict | None, system: str, temperature: float, top_p: float, max_tokens: float,
@@ -125,7 +124,7 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
             yield {panel.notice: STILL_STREAMING, panel.message: message}
             return
         try:
-            with context.fair_share.slot(visitor_of(request, session)):
+            with studio.fair_share.slot(visitor_of(request, session)):
                 yield from answer(message, text, files, system, temperature, top_p, max_tokens, session)
         except VisitorBusy as error:
             yield {panel.notice: f"⚠ {error}", panel.message: message}
@@ -133,7 +132,7 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
     def answer(message: dict, text: str, files: list, system: str, temperature: float, top_p: float,
                max_tokens: float, session: BrowserSession) -> Iterator[dict]:
         try:
-            media = prepare_media(context, files)
+            media = studio.prepare_media(files)
         except UploadError as error:
             gr.Warning(str(error))
             # keep the text and the other files, so removing the bad one is all it takes to send again
@@ -145,7 +144,7 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
         view = TurnView()
         session.show(updates.turn, view)
         yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: "", panel.session: session}
-        yield from render_stream(session.context, session, updates.turn, view, updates, panel, grounding)
+        yield from render_stream(studio, session, updates.turn, view, updates, panel, grounding)
 
     def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
                    session: BrowserSession, request: gr.Request | None = None) -> Iterator[dict]:
@@ -156,12 +155,11 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
             return
         session.configure(system, SamplingParams(temperature, top_p, int(max_tokens)))
         try:
-            with context.fair_share.slot(visitor_of(request, session)):
+            with studio.fair_share.slot(visitor_of(request, session)):
                 view = TurnView()  # what the earlier answer drew goes; its files stay with the turn
                 session.show(session.chat.turns[-1], view)
                 updates = session.chat.regenerate()
-                yield from render_stream(session.context, session, session.chat.turns[-1], view, updates, panel,
-                                         grounding)
+                yield from render_stream(studio, session, session.chat.turns[-1], view, updates, panel, grounding)
         except VisitorBusy as error:
             yield {panel.notice: f"⚠ {error}"}
 
@@ -190,7 +188,7 @@ def wire_chat_panel(context: AppContext, panel: ChatPanel, grounding: GroundingP
                      [panel.message, panel.system_prompt], queue=False, api_visibility="private")
 
 
-def render_stream(context: AppContext, session: BrowserSession, turn: Turn, view: TurnView,
+def render_stream(studio: Studio, session: BrowserSession, turn: Turn, view: TurnView,
                   updates: Iterator[StreamUpdate], panel: ChatPanel, grounding: GroundingPanel) -> Iterator[dict]:
     """Show each update of the turn's answer; when it ends, draw its results and show them everywhere."""
     for update in updates:
@@ -200,13 +198,13 @@ def render_stream(context: AppContext, session: BrowserSession, turn: Turn, view
         if not any(kept is turn for kept in session.chat.turns):  # cleared while it streamed
             yield {panel.chatbot: chat_messages(session)}
             return
-        finish_turn(context, session, turn, view)
+        studio.finish_turn(session, turn, view)
         yield {  # an error shows in the answer's bubble and under the chat, not also as a toast
             panel.chatbot: chat_messages(session),
             panel.notice: "",  # the answer's bubble says how it ended: said once, there
             panel.timeline: gr.Gallery(value=list(view.timeline) or None, visible=bool(view.timeline)),
             panel.speeds: speeds_frame(session),
-            **grounding.show(context, view),
+            **grounding.show(studio, session, view),
         }
 
 

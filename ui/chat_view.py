@@ -6,7 +6,7 @@ from __future__ import annotations
 from backend.chat.conversation import Turn, TurnStatus
 from backend.chat.metrics import format_metrics
 from backend.grounding import GroundingResult
-from ui.session import BrowserSession, TurnView
+from backend.studio.session import BrowserSession, TurnView
 
 STOPPED_MARK = "■ Stopped"  # the tests look for this under a stopped answer
 CURSOR = " ▌"

@@ -3,17 +3,17 @@ download; also a manual mode that grounds a pasted answer on an uploaded image."
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
-from backend.grounding import FAMILIES, GroundingResult
-from backend.media.images import MediaError
-from ui.chat_flow import ground_file, upright_file
-from ui.context import AppContext
-from ui.session import TurnView
+from backend.errors import UserError
+from backend.families import DEFAULT_FAMILY, FAMILIES
+from backend.grounding import GroundingResult
+from backend.studio.drawing import write_exports
+from backend.studio.session import BrowserSession, TurnView
+from backend.studio.studio import Studio
+from ui.errors import shows_user_errors
 
 
 @dataclass
@@ -34,37 +34,25 @@ class GroundingPanel:
         """The components a grounding result fills."""
         return [self.annotated, self.result_json, self.download, self.notes]
 
-    def show(self, context: AppContext, view: TurnView) -> dict:
+    def show(self, studio: Studio, session: BrowserSession, view: TurnView) -> dict:
         """Values for a chat turn's grounding (unchanged views when the turn drew nothing)."""
         if view.grounding is None or view.grounding_image is None:
             return {}
-        return self.values(context, view.grounding, view.grounding_image)
+        return self.values(studio, session, view.grounding, view.grounding_image)
 
-    def values(self, context: AppContext, result: GroundingResult, image_path: str) -> dict:
-        """Values for a result on the image at image_path."""
-        downloads = export_files(context, result, image_path) if result.found else None
+    def values(self, studio: Studio, session: BrowserSession, result: GroundingResult, image_path: str) -> dict:
+        """Values for a result on the image at image_path (its files go into the session's folder)."""
+        downloads = write_exports(session.files, result, image_path) if result.found else None
         found = f"{len(result.items)} item(s) in original-image pixels ({result.original_size[0]}x" \
                 f"{result.original_size[1]}; the model saw {result.input_size[0]}x{result.input_size[1]})."
         notes = "\n".join(f"- {note}" for note in result.notes)
-        return {self.annotated: (upright_file(context, image_path), result.annotations()),
+        return {self.annotated: (studio.upright_file(session.files, image_path), result.annotations()),
                 self.result_json: result.to_json(), self.download: downloads,
                 self.notes: found + ("\n\n" + notes if notes else "")}
 
     def cleared(self) -> dict:
         """Empty views."""
         return {self.annotated: None, self.result_json: None, self.download: None, self.notes: ""}
-
-
-def export_files(context: AppContext, result: GroundingResult, image_path: str) -> list[str]:
-    """The result as JSON and as COCO, named after the image ("photo-grounding.json", "photo-coco.json")."""
-    folder = context.new_file("exports", "")
-    folder.mkdir(parents=True)
-    image_name = Path(image_path).name
-    stem = Path(image_path).stem or "image"
-    files = {f"{stem}-grounding.json": result.to_json(), f"{stem}-coco.json": result.coco(image_name)}
-    for name, data in files.items():
-        (folder / name).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    return [str(folder / name) for name in files]
 
 
 def build_grounding_panel() -> GroundingPanel:
@@ -83,25 +71,23 @@ def build_grounding_panel() -> GroundingPanel:
         with gr.Column():
             answer = gr.Textbox(label="Model answer", lines=6, elem_id="pasted-answer",
                                 placeholder='```json\n[{"bbox_2d": [10, 20, 110, 220], "label": "cat"}]\n```')
-            family = gr.Dropdown(list(FAMILIES), value=FAMILIES[0], label="Model family",
+            family = gr.Dropdown(list(FAMILIES), value=DEFAULT_FAMILY.name, label="Model family",
                                  info="Qwen2.5-VL answers in model-input pixels; Qwen2-VL / Qwen3-VL in 0-1000")
             draw = gr.Button("Draw", variant="primary", elem_id="pasted-draw")
     return GroundingPanel(annotated, result_json, download, notes, image, answer, family, draw)
 
 
-def wire_grounding_panel(context: AppContext, panel: GroundingPanel) -> None:
-    """The manual Draw button."""
+def wire_grounding_panel(studio: Studio, panel: GroundingPanel, session: gr.State) -> None:
+    """The manual Draw button (its overlay and exports go into the browser session's folder)."""
 
-    def draw(image_path: str | None, answer: str, family: str) -> dict:
+    @shows_user_errors
+    def draw(image_path: str | None, answer: str, family: str, browser: BrowserSession) -> dict:
         if not image_path:
-            raise gr.Error("Upload an image first.")
-        try:
-            result = ground_file(context, image_path, answer, family)
-        except (MediaError, ValueError) as error:
-            raise gr.Error(str(error)) from None
+            raise UserError("Upload an image first.")
+        result = studio.ground(image_path, answer, family)
         if not result.found:
             gr.Warning("No box or point found in the answer. " + " ".join(result.notes))
-        return panel.values(context, result, image_path)
+        return panel.values(studio, browser, result, image_path)
 
-    panel.draw.click(draw, [panel.image, panel.answer, panel.family], panel.outputs, api_visibility="private",
-                     concurrency_limit=4)
+    panel.draw.click(draw, [panel.image, panel.answer, panel.family, session], panel.outputs,
+                     api_visibility="private", concurrency_limit=4)

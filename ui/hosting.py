@@ -16,17 +16,16 @@ from backend.engine.supervisor import Supervisor
 from backend.hardware import detect_gpus
 from backend.media.images import APP_MAX_PIXELS
 from backend.plans.planner import PlanRequest
-from ui.context import AppContext, UiSettings
-from ui.layout import CSS, build_demo, queued
+from backend.studio.studio import NO_GPU, Studio, StudioSettings
+from backend.studio.viewer import PUBLIC_MAX_FILE_SIZE, Viewer
+from ui.layout import CSS, build_demo, ready_to_serve
 
-PUBLIC_MAX_FILE_SIZE = "50mb"  # app.py --help says so too
 # Browser and API sessions whose state Gradio keeps in memory, least recently used dropped first (Gradio's default
 # is 10,000). Each costs ~200 KB of Gradio's own copy of the page config plus its conversation, so this bounds the
 # app's memory under a public demo's stream of one-off API clients while no active visitor loses a conversation.
 STATE_SESSION_CAPACITY = 1000
-NO_GPU_HELP = ("No GPU was detected on this host, so nothing can be launched here. Run the app where the GPUs are, "
-               "or attach to a running server: python app.py --endpoint http://HOST:PORT --api-key KEY "
-               "(or from the Server tab).")
+NO_GPU_HELP = (f"{NO_GPU}, so nothing can be launched here. Run the app where the GPUs are, or attach to a "
+               "running server: python app.py --endpoint http://HOST:PORT --api-key KEY (or from the Server tab).")
 
 
 @dataclass(frozen=True)
@@ -46,22 +45,22 @@ class HostingOptions:
     image_max_pixels: int = APP_MAX_PIXELS  # --max-pixels / MAX_PIXELS
 
 
-def start_engine(context: AppContext, options: HostingOptions, request: PlanRequest) -> None:
+def start_engine(studio: Studio, options: HostingOptions, request: PlanRequest) -> None:
     """Attach to --endpoint, or launch the default plan when asked; say what happened on stderr."""
     if options.endpoint:
-        status = context.supervisor.attach(options.endpoint, options.endpoint_api_key, options.endpoint_model)
+        status = studio.supervisor.attach(options.endpoint, options.endpoint_api_key, options.endpoint_model)
         print(f"Endpoint mode: {status.message}", file=sys.stderr)
         return
-    if not context.detected and request.hardware == "auto":
+    if not studio.detected and request.hardware == "auto":
         print(NO_GPU_HELP, file=sys.stderr)
         return
     if not options.launch_at_start:
         return
-    plan = context.plan(request)
+    plan = studio.plan(request, Viewer())  # the one who started the app is its admin
     if not plan.fits:
         print(f"Not launching at start: {plan.refusal}", file=sys.stderr)
         return
-    context.supervisor.launch(plan)
+    studio.supervisor.launch(plan)
     print(f"Launching {plan.served_model_name} on {plan.hardware} (tp {plan.tp}, dp {plan.dp}); "
           "the Server tab shows its progress.", file=sys.stderr)
 
@@ -78,12 +77,12 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
     # Overlays and exports, gone at exit. Inside gradio's upload folder, the files handlers return are served as
     # they are instead of copied there, so capping the API's overlays and removing a session's folder free the disk.
     with tempfile.TemporaryDirectory(prefix="qwen-vl-studio-", dir=upload_folder) as work_dir:
-        settings = UiSettings(public=options.public, admin_token=options.admin_token, default_request=request,
+        settings = StudioSettings(public=options.public, admin_token=options.admin_token, default_request=request,
                               work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels)
-        context = AppContext.create(supervisor, settings, tuple(detect_gpus()))
+        studio = Studio(supervisor, settings, tuple(detect_gpus()))
         shared_ssl_context()  # the chat client's TLS settings, built now rather than during the first answer
-        start_engine(context, options, request)
-        demo = queued(build_demo(context), context)
+        start_engine(studio, options, request)
+        demo = ready_to_serve(build_demo(studio), studio)
         demo.launch(server_name=options.server_name, server_port=options.server_port, max_file_size=max_file_size,
                     show_error=True, css=CSS, footer_links=["api", "gradio"],
                     state_session_capacity=STATE_SESSION_CAPACITY)

@@ -1,5 +1,5 @@
 """The server tab: choose engine / model / hardware / GPUs / context, read the plan live, launch and stop the one
-shared engine, watch its load phases and log. Every browser sees the same engine (the context's Supervisor)."""
+shared engine, watch its load phases and log. Every browser sees the same engine (the Studio's)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,24 @@ from dataclasses import dataclass, replace
 
 import gradio as gr
 
-from backend.endpoint import Endpoint
 from backend.engine.status import Mode, Phase, ServerStatus
-from backend.engine.supervisor import LaunchRefused
 from backend.hardware import CATALOG
 from backend.models import CATALOG as MODEL_CATALOG
-from backend.plans.commands import gradio_snippet, python_snippet
 from backend.plans.errors import PlanInputError
 from backend.plans.planner import ENGINES, PlanRequest
-from ui.context import ATTACHED_REFUSAL, NO_GPU_REFUSAL, AdminRequired, AppContext
+from backend.studio.studio import NO_SERVER_SNIPPET, Studio
+from ui.errors import shows_user_errors
 from ui.status_view import (
     ATTACH_HELP,
     attached_markdown,
     failure_markdown,
     log_text,
-    mask_secret,
     plan_markdown,
     progress_html,
-    redact,
     verdict_markdown,
 )
 
 ENGINE_CONCURRENCY_ID = "engine"
-NO_SERVER_SNIPPET = "# No server is answering yet: launch or attach one."
 GPU_COUNTS = [("fewest that fit", 0), ("1", 1), ("2", 2), ("4", 4), ("8", 8)]
 WEIGHT_CHOICES = [("bf16 (as published)", "none"), ("FP8 (--quantization fp8)", "fp8")]
 KV_CHOICES = [("auto (bf16)", "auto"), ("FP8 (fp8_e4m3)", "fp8_e4m3")]
@@ -69,9 +64,29 @@ class LaunchPanel:
 
     @property
     def request_inputs(self) -> list[gr.components.Component]:
-        """The inputs a plan request is made of."""
+        """The inputs a plan request is made of, in the order of PanelChoices' fields."""
         return [self.engine, self.model, self.hardware, self.gpus, self.gpu_count, self.context_length, self.weights,
                 self.kv_cache]
+
+    @property
+    def live_outputs(self) -> list[gr.components.Component]:
+        """What refresh_values may fill on every status poll."""
+        return [self.progress, self.failure, self.log, self.snippet, self.stop, self.server_info, self.notice,
+                self.launch, self.verdict, self.plan, self.command]
+
+
+@dataclass(frozen=True)
+class PanelChoices:
+    """The launch panel's values, by name (Gradio passes them in request_inputs' order)."""
+
+    engine: str
+    model: str
+    hardware: str
+    checked: list[int] | None
+    count: int | None
+    context_length: float | None
+    quantization: str = "none"
+    kv_cache_dtype: str = "auto"
 
 
 def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> str | tuple[int, ...] | None:
@@ -92,19 +107,18 @@ def plan_request(base: PlanRequest, engine: str, model: str, hardware: str, gpus
                    kv_cache_dtype=kv_cache_dtype or base.kv_cache_dtype)
 
 
-def panel_request(context: AppContext, engine: str, model: str, hardware: str, checked: list[int] | None,
-                  count: int | None, context_length: float | None, quantization: str = "none",
-                  kv_cache_dtype: str = "auto") -> PlanRequest:
+def panel_request(studio: Studio, choices: PanelChoices) -> PlanRequest:
     """The request for the launch panel's current values."""
-    return plan_request(context.settings.default_request, engine, model, hardware,
-                        gpus_choice(hardware, checked, count), context_length, quantization, kv_cache_dtype)
+    return plan_request(studio.settings.default_request, choices.engine, choices.model, choices.hardware,
+                        gpus_choice(choices.hardware, choices.checked, choices.count), choices.context_length,
+                        choices.quantization, choices.kv_cache_dtype)
 
 
-def build_launch_panel(context: AppContext) -> LaunchPanel:
+def build_launch_panel(studio: Studio) -> LaunchPanel:
     """Create the launch tab's components (inside the caller's Tab)."""
-    default, public = context.settings.default_request, context.settings.public
-    editable = not public
-    detected = context.detected
+    default = studio.settings.default_request
+    editable = studio.viewer().admin
+    detected = studio.detected
     if detected:
         names = ", ".join(sorted({gpu.spec.label for gpu in detected}))
         auto_label = f"auto — detected {len(detected)} x {names}"
@@ -169,66 +183,56 @@ def build_launch_panel(context: AppContext) -> LaunchPanel:
                        notice, server_info, progress, failure, log)
 
 
-def wire_launch_panel(context: AppContext, panel: LaunchPanel, demo: gr.Blocks) -> None:
+def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> None:
     """Live plan preview with Launch enabled only for a plan this host can run; launch / stop / detach / attach
     (one at a time, on one concurrency id); the hardware switch."""
-    public = context.settings.public
+    viewer = studio.viewer()  # the browser: the admin of a private app, a visitor of a public demo
 
-    def preview(*choices) -> tuple:
-        request = panel_request(context, *choices)
+    def preview(*values) -> tuple:
+        request = panel_request(studio, PanelChoices(*values))
         try:
-            plan = context.plan(request)
+            plan = studio.plan(request, viewer)
         except PlanInputError as error:
             return (f"### ⚠ {error}", gr.Code("", visible=False), gr.Button(interactive=False), f"✗ {error}", "",
                     gr.Button(visible=False))
-        refusal = context.launch_refusal(request, plan)
-        command = mask_secret(plan.copy_paste(), plan.api_key if public else "") if plan.fits else ""
+        refusal = studio.launch_refusal(request, plan)
         offer = plan.quantized
-        attached = context.supervisor.status().mode is Mode.ATTACHED  # the attached server is shown instead
-        return (gr.Markdown(plan_markdown(plan, public), visible=not attached),
-                gr.Code(command, visible=plan.fits and not attached),
+        attached = studio.supervisor.status().mode is Mode.ATTACHED  # the attached server is shown instead
+        return (gr.Markdown(plan_markdown(plan, viewer), visible=not attached),
+                gr.Code(viewer.command(plan) if plan.fits else "", visible=plan.fits and not attached),
                 gr.Button(interactive=not refusal), verdict_markdown(refusal),
-                f"💡 {offer.text}" if offer else "", gr.Button(visible=offer is not None and not public))
+                f"💡 {offer.text}" if offer else "", gr.Button(visible=offer is not None and viewer.admin))
 
-    def use_offer(*choices) -> tuple:
-        offer = context.plan(panel_request(context, *choices)).quantized
+    def use_offer(*values) -> tuple:
+        choices = PanelChoices(*values)
+        offer = studio.plan(panel_request(studio, choices), viewer).quantized
         changes = offer.changes if offer else {}
-        model, quantization, kv_cache = choices[1], choices[6], choices[7]
-        return (gr.Dropdown(value=changes.get("model", model)),
-                gr.Dropdown(value=changes.get("quantization", quantization)),
-                gr.Dropdown(value=changes.get("kv_cache_dtype", kv_cache)))
+        return (gr.Dropdown(value=changes.get("model", choices.model)),
+                gr.Dropdown(value=changes.get("quantization", choices.quantization)),
+                gr.Dropdown(value=changes.get("kv_cache_dtype", choices.kv_cache_dtype)))
 
     def switch_hardware(hardware: str) -> tuple[gr.CheckboxGroup, gr.Dropdown]:
         auto = hardware == "auto"
-        return gr.CheckboxGroup(visible=auto and bool(context.detected)), gr.Dropdown(visible=not auto)
+        return gr.CheckboxGroup(visible=auto and bool(studio.detected)), gr.Dropdown(visible=not auto)
 
-    def launch_clicked(*choices) -> tuple[str, str]:
-        request = panel_request(context, *choices)
-        try:
-            status = context.launch(request)
-        except (AdminRequired, LaunchRefused, PlanInputError) as error:
-            raise gr.Error(str(error)) from None
+    def shown(status: ServerStatus) -> tuple[str, str]:
+        status = viewer.shown(status)
         return progress_html(status), failure_markdown(status)
 
+    def launch_clicked(*values) -> tuple[str, str]:
+        return shown(studio.launch(panel_request(studio, PanelChoices(*values)), viewer))
+
     def stop_clicked() -> tuple[gr.Row, str, str]:
-        status = context.supervisor.status()
+        status = studio.supervisor.status()
         if status.mode is Mode.ATTACHED:  # detaching affects every visitor: ask first
-            return gr.Row(visible=True), progress_html(status), failure_markdown(status)
+            return gr.Row(visible=True), *shown(status)
         return gr.Row(visible=False), *stopped()
 
     def stopped() -> tuple[str, str]:
-        try:
-            status = context.stop()
-        except AdminRequired as error:
-            raise gr.Error(str(error)) from None
-        return progress_html(status), failure_markdown(status)
+        return shown(studio.stop(viewer))
 
     def attach_clicked(url: str, key: str) -> tuple[str, str]:
-        try:
-            status = context.attach(url, key)
-        except (AdminRequired, LaunchRefused) as error:
-            raise gr.Error(str(error)) from None
-        return progress_html(status), failure_markdown(status)
+        return shown(studio.attach(url, key, viewer))
 
     previewed = [panel.plan, panel.command, panel.launch, panel.verdict, panel.offer_text, panel.use_offer]
     for component in panel.request_inputs:
@@ -237,55 +241,46 @@ def wire_launch_panel(context: AppContext, panel: LaunchPanel, demo: gr.Blocks) 
     panel.hardware.change(switch_hardware, [panel.hardware], [panel.gpus, panel.gpu_count], queue=False,
                           api_visibility="private")
     demo.load(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
-    if not public:
+    if viewer.admin:
         engine_queue = {"concurrency_limit": 1, "concurrency_id": ENGINE_CONCURRENCY_ID, "api_visibility": "private"}
-        shown = [panel.progress, panel.failure]
-        panel.launch.click(launch_clicked, panel.request_inputs, shown, **engine_queue)
-        panel.stop.click(stop_clicked, None, [panel.confirm_row, *shown], **engine_queue)
+        outputs = [panel.progress, panel.failure]
+        panel.launch.click(shows_user_errors(launch_clicked), panel.request_inputs, outputs, **engine_queue)
+        panel.stop.click(shows_user_errors(stop_clicked), None, [panel.confirm_row, *outputs], **engine_queue)
         detached = panel.confirm_detach.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False,
-                                              api_visibility="private").then(stopped, None, shown, **engine_queue)
+                                              api_visibility="private").then(shows_user_errors(stopped), None,
+                                                                             outputs, **engine_queue)
         detached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
         panel.cancel_detach.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False,
                                   api_visibility="private")
         panel.use_offer.click(use_offer, panel.request_inputs, [panel.model, panel.weights, panel.kv_cache],
                               queue=False, api_visibility="private")
-        attached = panel.attach.click(attach_clicked, [panel.attach_url, panel.attach_key], shown, **engine_queue)
+        attached = panel.attach.click(shows_user_errors(attach_clicked), [panel.attach_url, panel.attach_key],
+                                      outputs, **engine_queue)
         attached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
 
 
-def client_snippet(endpoint: Endpoint | None, public: bool, page_url: str = "") -> str:
-    """How to call what answers now: the openai client for the engine, or, in public mode, gradio_client for the
-    demo itself (visitors never see the engine's address or key)."""
-    if public:
-        return gradio_snippet(page_url or "https://THIS-DEMO-URL/")
-    if endpoint is None:
-        return NO_SERVER_SNIPPET
-    return python_snippet(endpoint.base_url, endpoint.api_key, endpoint.model)
-
-
-def refresh_values(panel: LaunchPanel, context: AppContext, status: ServerStatus, endpoint: Endpoint | None,
-                   page_url: str) -> dict:
-    """The launch tab's live values for one status snapshot: controls follow the state (launched: Stop; attached:
-    Detach; nothing to stop: disabled); in public mode nothing internal is shown."""
-    public = context.settings.public
+def refresh_values(panel: LaunchPanel, studio: Studio, page_url: str) -> dict:
+    """The launch tab's live values for one status snapshot, as the browser may read them: controls follow the
+    state (launched: Stop; attached: Detach; nothing to stop: disabled)."""
+    viewer = studio.viewer()
+    status, endpoint = studio.status(viewer), studio.endpoint()
     attached = status.mode is Mode.ATTACHED
     busy = status.phase in (Phase.STARTING, Phase.STOPPING)
     stoppable = status.phase not in (Phase.IDLE, Phase.STOPPED) and not busy
     model = endpoint.model if endpoint else (status.plan.served_model_name if status.plan else "")
-    samples = context.server_metrics.refresh(endpoint) if attached else []
-    info = attached_markdown(status, model, samples[-1] if samples else None, public) if attached else ""
+    samples = studio.server_metrics.refresh(endpoint) if attached else []
+    info = attached_markdown(status, model, samples[-1] if samples else None) if attached else ""
     values = {
-        panel.progress: progress_html(status, public), panel.failure: redact(failure_markdown(status), status, public),
-        panel.log: redact(log_text(status), status, public), panel.snippet: client_snippet(endpoint, public, page_url),
+        panel.progress: progress_html(status), panel.failure: failure_markdown(status),
+        panel.log: log_text(status), panel.snippet: studio.client_snippet(viewer, page_url),
         panel.stop: gr.Button("Detach" if attached else "Stop engine", interactive=stoppable,
                               variant="stop" if stoppable else "secondary"),
         panel.server_info: info,
-        panel.notice: "" if attached or context.detected else ATTACH_HELP,
+        panel.notice: "" if attached or studio.detected else ATTACH_HELP,
     }
     if attached:
         values[panel.plan], values[panel.command] = gr.Markdown(visible=False), gr.Code(visible=False)
-    if attached or not context.detected:
-        refusal = ATTACHED_REFUSAL if attached else NO_GPU_REFUSAL
+    if refusal := studio.host_refusal():
         values[panel.launch] = gr.Button(interactive=False)
         values[panel.verdict] = verdict_markdown(refusal)
     return values

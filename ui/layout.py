@@ -1,5 +1,5 @@
 """The whole Blocks app: a status badge, then Chat, Grounding and Server tabs, a timer that polls the shared engine,
-and the named API endpoints. `build_demo(context)` makes it; app.py and the tests pass their own context."""
+and the named API endpoints. `build_demo(studio)` makes it over one Studio; `ready_to_serve` sets up its queue."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import time
 
 import gradio as gr
 
+from backend.studio.studio import Studio
 from ui.api import register_api
 from ui.batch_api import register_batch_api
 from ui.batch_panel import build_batch_panel, wire_batch_panel
 from ui.chat_panel import build_chat_panel, wire_chat_panel
-from ui.context import AppContext
 from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
 from ui.launch_panel import build_launch_panel, refresh_values, wire_launch_panel
-from ui.sessions import use_lazy_session_state
+from ui.lazy_session_state import render_session_configs_lazily
 from ui.status_view import server_frame, status_badge
 
 TITLE = "Qwen2.5-VL studio"
@@ -32,13 +32,12 @@ CSS = """
 """
 
 
-def build_demo(context: AppContext) -> gr.Blocks:
-    """The app for this context (not launched)."""
-    use_lazy_session_state()
-    cache = (context.settings.cache_check_every_s, context.settings.cache_max_age_s)
+def build_demo(studio: Studio) -> gr.Blocks:
+    """The app over this Studio (not launched)."""
+    cache = (studio.settings.cache_check_every_s, studio.settings.cache_max_age_s)
     with gr.Blocks(title=TITLE, delete_cache=cache) as demo:
-        register_api(context)  # first, so the named endpoints get their names
-        register_batch_api(context)
+        register_api(studio)  # first, so the named endpoints get their names
+        register_batch_api(studio)
         with gr.Row(equal_height=True):
             gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL served by SGLang; boxes and "
                         "points are drawn on your images.", elem_id="title")
@@ -46,7 +45,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row():
                 with gr.Column(scale=3):
-                    chat = build_chat_panel(context)
+                    chat = build_chat_panel(studio)
                 with gr.Column(scale=1, min_width=280):
                     gr.Markdown("#### Server load")
                     server_plot = gr.LinePlot(x="seconds", y="value", color="series", height=220,
@@ -60,26 +59,24 @@ def build_demo(context: AppContext) -> gr.Blocks:
             with gr.Tab("Grounding", id="grounding"):
                 grounding = build_grounding_panel()
             with gr.Tab("Batch", id="batch"):
-                batch = build_batch_panel(context)
+                batch = build_batch_panel(studio)
             with gr.Tab("Server", id="server"):
-                launch = build_launch_panel(context)
-        wire_chat_panel(context, chat, grounding)
-        wire_grounding_panel(context, grounding)
-        wire_launch_panel(context, launch, demo)
-        wire_batch_panel(context, batch)
+                launch = build_launch_panel(studio)
+        wire_chat_panel(studio, chat, grounding)
+        wire_grounding_panel(studio, grounding, chat.session)
+        wire_launch_panel(studio, launch, demo)
+        wire_batch_panel(studio, batch)
 
         def refresh(request: gr.Request) -> dict:
-            status, endpoint = context.supervisor.status(), context.endpoint()
-            samples = context.server_metrics.refresh(endpoint)
+            status, endpoint = studio.status(studio.viewer()), studio.endpoint()
+            samples = studio.server_metrics.refresh(endpoint)
             model = endpoint.model if endpoint else ""
-            plot, empty = server_load_views(samples, endpoint is not None, context.server_metrics.exports_metrics)
-            return {badge: status_badge(status, model, context.settings.public), server_plot: plot, no_metrics: empty,
-                    **refresh_values(launch, context, status, endpoint, page_url(request))}
+            plot, empty = server_load_views(samples, endpoint is not None, studio.server_metrics.exports_metrics)
+            return {badge: status_badge(status, model), server_plot: plot, no_metrics: empty,
+                    **refresh_values(launch, studio, page_url(request))}
 
-        live = [badge, server_plot, no_metrics, launch.progress, launch.failure, launch.log, launch.snippet,
-                launch.stop, launch.server_info, launch.notice, launch.launch, launch.verdict, launch.plan,
-                launch.command]
-        timer = gr.Timer(context.settings.refresh_s)
+        live = [badge, server_plot, no_metrics, *launch.live_outputs]
+        timer = gr.Timer(studio.settings.refresh_s)
         timer.tick(refresh, None, live, api_visibility="private", show_progress="hidden", concurrency_limit=None)
         demo.load(refresh, None, live, api_visibility="private", show_progress="hidden")
     return demo
@@ -106,8 +103,9 @@ def page_url(request: gr.Request | None) -> str:
     return f"{scheme}://{host}/" if host else ""
 
 
-def queued(demo: gr.Blocks, context: AppContext) -> gr.Blocks:
-    """The demo with its queue set up: chat answers run side by side (the engine batches them), and the queue is
-    bounded so a flood of requests is refused with a message instead of growing without end."""
-    return demo.queue(default_concurrency_limit=context.settings.chat_concurrency,
-                      max_size=context.settings.queue_size)
+def ready_to_serve(demo: gr.Blocks, studio: Studio) -> gr.Blocks:
+    """The demo as app.py and the tests serve it: chat answers run side by side (the engine batches them), the
+    queue is bounded so a flood of requests is refused with a message instead of growing without end, and Gradio
+    renders each new session's block configs lazily (ui/lazy_session_state.py)."""
+    render_session_configs_lazily()
+    return demo.queue(default_concurrency_limit=studio.settings.chat_concurrency, max_size=studio.settings.queue_size)

@@ -9,11 +9,12 @@ import pandas as pd
 from backend.engine.load_history import ServerSample
 from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
 from backend.plans.planner import LaunchPlan
+from backend.studio.studio import NO_GPU
+from backend.studio.viewer import HIDDEN_URL, Viewer
 
 _BADGE_COLORS = {"ready": "#15803d", "loading": "#b45309", "failed": "#b91c1c", "idle": "#4b5563"}
-ATTACH_HELP = ("No GPU was detected on this host, so nothing can be launched here. Attach to a running server "
-               "below (its URL and API key), or run the app where the GPUs are.")
-HIDDEN_URL = "the demo's engine"  # what a public visitor reads instead of the engine's internal address
+ATTACH_HELP = (f"{NO_GPU}, so nothing can be launched here. Attach to a running server below (its URL and API "
+               "key), or run the app where the GPUs are.")
 
 
 def badge_kind(status: ServerStatus) -> str:
@@ -25,21 +26,12 @@ def badge_kind(status: ServerStatus) -> str:
     return "loading" if status.phase in LOADING_ORDER or status.phase == Phase.STOPPING else "idle"
 
 
-def redact(text: str, status: ServerStatus, public: bool) -> str:
-    """In public mode, the text without the engine's API key or internal address."""
-    if not public:
-        return text
-    key = status.plan.api_key if status.plan else ""
-    text = mask_secret(text, key)
-    return text.replace(status.base_url, HIDDEN_URL) if status.base_url else text
-
-
-def status_badge(status: ServerStatus, model: str = "", public: bool = False) -> str:
+def status_badge(status: ServerStatus, model: str = "") -> str:
     """A one-line coloured pill with the phase, the model (the plan's, else the given one) and where it serves
-    (not in public mode: visitors never see the engine's internal address)."""
+    (a status shown to a public visitor has no address)."""
     kind = badge_kind(status)
     model = status.plan.served_model_name if status.plan else model
-    where = f" at {status.base_url}" if status.base_url and kind != "idle" and not public else ""
+    where = f" at {status.base_url}" if status.base_url and kind != "idle" else ""
     up = f" · up {status.uptime_s:.0f} s" if status.phase == Phase.READY and status.uptime_s else ""
     attached = " (attached)" if status.mode == Mode.ATTACHED else ""
     label = "no engine" if status.phase == Phase.IDLE else status.phase.value
@@ -49,15 +41,15 @@ def status_badge(status: ServerStatus, model: str = "", public: bool = False) ->
             f'font-weight:600">● {html.escape(label)}</span> <span>{detail}</span></div>')
 
 
-def progress_html(status: ServerStatus, public: bool = False) -> str:
+def progress_html(status: ServerStatus) -> str:
     """A bar over the whole start-up and one line per load phase: done, current, to come. An attached server has no
     start-up here: one line says where it is and whether it answers."""
     if status.mode == Mode.ATTACHED:
         health = "answering" if status.is_ready else "not answering"
-        where = HIDDEN_URL if public else status.base_url
+        where = status.base_url or HIDDEN_URL
         return (f'<div id="load-progress" data-mode="attached" data-phase="{html.escape(status.phase.value)}">'
                 f"Attached to <code>{html.escape(where)}</code>: {health}. "
-                f"<small>{html.escape(redact(status.message, status, public))}</small></div>")
+                f"<small>{html.escape(status.message)}</small></div>")
     percent = round(100 * max(0.0, min(1.0, status.progress)))
     seen = {mark.phase: mark.elapsed_s for mark in status.phase_marks}
     rows = []
@@ -100,27 +92,22 @@ def verdict_markdown(refusal: str) -> str:
     return f"✗ {refusal}" if refusal else "✓ Ready to launch on this host."
 
 
-def plan_markdown(plan: LaunchPlan, public: bool = False) -> str:
+def plan_markdown(plan: LaunchPlan, viewer: Viewer) -> str:
     """The plan's numbers and their reasons (a plan that does not fit: why, and what would)."""
     if not plan.fits:
         return f"### ✗ Cannot launch\n\n**{plan.refusal}**"
-    where = "on the port it gets when launched" if public else f"at `{plan.base_url}/v1`"
+    where = f"at `{plan.base_url}/v1`" if viewer.sees_internals else "on the port it gets when launched"
     head = (f"### {plan.hardware}: tp {plan.tp}, dp {plan.dp}, context {plan.context_length:,} tokens\n\n"
             f"{plan.engine} serves `{plan.served_model_name}` {where}")
     body = "\n".join(f"- {line}" for line in plan.explanation)
-    tail = "\n\n*Read-only public demo: the admin launches and stops the engine.*" if public else ""
+    tail = "" if viewer.admin else "\n\n*Read-only public demo: the admin launches and stops the engine.*"
     return f"{head}\n\n{body}{tail}"
 
 
-def mask_secret(text: str, secret: str) -> str:
-    """The text with the API key replaced (public mode shows commands without it)."""
-    return text.replace(secret, "$API_KEY") if secret else text
-
-
-def attached_markdown(status: ServerStatus, model: str, load: ServerSample | None, public: bool) -> str:
-    """The attached server: where (masked in public mode), which model, its health and its load."""
-    where = HIDDEN_URL if public else f"`{status.base_url}`"
-    health = "✓ answering" if status.is_ready else f"✗ not answering — {redact(status.last_error, status, public)}"
+def attached_markdown(status: ServerStatus, model: str, load: ServerSample | None) -> str:
+    """The attached server: where (hidden from a public visitor), which model, its health and its load."""
+    where = f"`{status.base_url}`" if status.base_url else HIDDEN_URL
+    health = "✓ answering" if status.is_ready else f"✗ not answering — {status.last_error}"
     lines = [f"### Attached server\n\n- URL: {where}", f"- Model: `{model or 'unknown'}`", f"- Health: {health}"]
     if load is not None:
         lines.append(f"- Load: {load.running_requests:.0f} running, {load.queued_requests:.0f} queued, "

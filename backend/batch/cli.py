@@ -13,15 +13,16 @@ import threading
 from pathlib import Path
 
 from backend.batch.export import write_coco, write_csv, write_jsonl
-from backend.batch.files import BatchLimits, BatchRefused, Discovery, discover
-from backend.batch.runner import DEFAULT_CONCURRENCY, BatchJob, BatchProgress, BatchRunner
-from backend.chat.session import SamplingParams
+from backend.batch.runner import DEFAULT_CONCURRENCY, BatchProgress
 from backend.endpoint import Endpoint, is_local_url, strip_api_suffix
 from backend.engine.probes import served_models
+from backend.errors import UserError
 from backend.families import family_for_model, get_family
 from backend.media.images import APP_MAX_PIXELS
-from backend.media.uploads import MediaPreparer
-from backend.media.video import VideoLimits
+from backend.studio.batch import StartedBatch
+from backend.studio.fixed_endpoint import FixedEndpoint
+from backend.studio.studio import Studio, StudioSettings
+from backend.studio.viewer import Viewer
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_ARGS = 0, 1, 2
 
@@ -75,17 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     family = family or family_for_model(model).name
     endpoint = Endpoint(base, args.api_key, model, family, local=is_local_url(base))
     with tempfile.TemporaryDirectory(prefix="qwen-vl-batch-") as work:
+        studio = Studio(FixedEndpoint(endpoint), StudioSettings(image_max_pixels=args.max_pixels,
+                                                                work_dir=Path(work) / "studio"))
         try:
-            found = discover(args.inputs, Path(work), BatchLimits())
-        except BatchRefused as error:
+            started = studio.start_batch(args.inputs, args.prompt, Path(work) / "batch", Viewer(),
+                                         max_tokens=args.max_tokens, temperature=args.temperature,
+                                         system_prompt=args.system_prompt, overlays=False,
+                                         concurrency=args.concurrency)
+        except UserError as error:
             print(f"app.py batch: {error}", file=sys.stderr)
             return EXIT_BAD_ARGS
-        media = MediaPreparer(args.max_pixels)
-        videos = VideoLimits(factor=get_family(family).factor)
-        job = BatchJob(endpoint, args.prompt, family, lambda path: media.message([path], family, videos),
-                       SamplingParams(temperature=args.temperature, max_tokens=args.max_tokens),
-                       system_prompt=args.system_prompt, concurrency=args.concurrency)
-        last = run_with_progress(BatchRunner(job), found, quiet=args.quiet)
+        last = run_with_progress(started, quiet=args.quiet)
     results = list(last.results)
     write_jsonl(results, args.out)
     written = [str(args.out)]
@@ -99,15 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_PROBLEMS if last.problems else EXIT_OK
 
 
-def run_with_progress(runner: BatchRunner, found: Discovery, quiet: bool) -> BatchProgress:
+def run_with_progress(started: StartedBatch, quiet: bool) -> BatchProgress:
     """Run to the end, printing a progress line now and then. Ctrl-C cancels: what is in flight is stopped on the
     engine, and every result that finished is still written."""
     last: BatchProgress | None = None
     shown = -1.0
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, lambda *_: runner.cancel()) if main_thread else None
+    previous = signal.signal(signal.SIGINT, lambda *_: started.runner.cancel()) if main_thread else None
     try:
-        for last in runner.run(found.files, found.rejected):
+        for last in started.progress():
             if not quiet and (last.finished or last.elapsed_s - shown >= 1.0):
                 shown = last.elapsed_s
                 print(last.line(), file=sys.stderr, flush=True)
@@ -116,3 +117,4 @@ def run_with_progress(runner: BatchRunner, found: Discovery, quiet: bool) -> Bat
             signal.signal(signal.SIGINT, previous)
     assert last is not None
     return last
+

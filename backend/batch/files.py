@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from backend.errors import UserError
+
 MB = 1024 * 1024
 PUBLIC_MAX_FILES = 20  # a public demo's batch: this many files at most (after expanding zips)
 PUBLIC_MAX_BYTES = 200 * MB  # and this many bytes in all
@@ -24,7 +26,7 @@ JUNK_PARTS = ("__MACOSX",)
 COPY_CHUNK = MB
 
 
-class BatchRefused(ValueError):
+class BatchRefused(UserError, ValueError):
     """The batch as a whole cannot run (over a cap, nothing to run); str(error) says why in plain words."""
 
 

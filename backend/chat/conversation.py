@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from backend.errors import UserError
 from backend.grounding.agent_tools import with_screen_size
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, check_media_count
@@ -162,7 +163,7 @@ def _limits(policy: MediaPolicy) -> str:
     return f"{_count(policy.max_images, 'image')} and {_count(policy.max_videos, 'video')}"
 
 
-class HistoryError(ValueError):
+class HistoryError(UserError, ValueError):
     """An OpenAI-style history that cannot become a Conversation; str(error) names the message and the reason."""
 
 

@@ -8,8 +8,10 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from backend.errors import UserError
 
-class VisitorBusy(Exception):
+
+class VisitorBusy(UserError):
     """This visitor already has their share of answers running; str(error) says so in plain words."""
 
 

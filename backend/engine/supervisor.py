@@ -33,6 +33,7 @@ from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase, PhaseMark, ServerStatus
 from backend.engine.status_board import StatusBoard
 from backend.engine.watch import EngineWatcher
+from backend.errors import UserError
 from backend.plans.ports import free_port, port_is_free
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 SETTLED_PHASES = frozenset({Phase.READY, Phase.FAILED, Phase.STOPPED, Phase.IDLE})
 
 
-class LaunchRefused(Exception):
+class LaunchRefused(UserError):
     """The supervisor will not launch: endpoint mode, or a plan that does not fit."""
 
 

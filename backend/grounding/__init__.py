@@ -13,7 +13,6 @@ from PIL import Image
 
 from backend.families import UnknownFamilyError
 from backend.grounding.coords import (
-    FAMILIES,
     GroundedItem,
     Size,
     choose_target_image,
@@ -26,7 +25,6 @@ from backend.grounding.export import annotated_sections, coco_json, result_json
 from backend.grounding.parse import DEFAULT_LABEL_LANGUAGES, ParsedAnswer, RawItem, parse_answer
 
 __all__ = [
-    "FAMILIES",
     "GroundedItem",
     "GroundingResult",
     "ParsedAnswer",

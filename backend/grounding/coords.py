@@ -6,13 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.families import FAMILIES as FAMILY_TABLE
 from backend.families import family_for_model, get_family
 from backend.grounding.items import RawItem, display_label
 
 Size = tuple[int, int]  # (width, height)
 
-FAMILIES = tuple(FAMILY_TABLE)  # family names, the default first
 _OUTSIDE_TOLERANCE = 1.1
 _NAMED_IN_NOTE = 5
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, get_family
 from backend.media.encode import jpeg_bytes, png_bytes
 
@@ -29,7 +30,7 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 
 
-class MediaError(Exception):
+class MediaError(UserError):
     """A file the app cannot use; str(error) is the message to show the user."""
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, get_family
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, MediaError, PreparedImage
 from backend.media.images import load_upright_image as _load_upright
@@ -25,7 +26,7 @@ class MediaPolicy:
     max_videos: int = 1
 
 
-class TooManyMedia(ValueError):
+class TooManyMedia(UserError, ValueError):
     """The new message alone carries more media than one request may."""
 
 

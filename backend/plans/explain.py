@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.hardware import GpuSpec
 from backend.models import ModelSpec
-from backend.plans.gpu_budget import MemoryBudget
+from backend.plans.gpu_budget import MAX_IMAGE_PIXELS, MemoryBudget
 from backend.plans.weights import weight_bytes, weights_label
 
 
@@ -81,7 +81,8 @@ def kv_line(model: ModelSpec, tp: int, context_length: int, memory: MemoryBudget
 
 def vision_line(memory: MemoryBudget) -> str:
     """The vision tower's activations against what the engine keeps outside its pool."""
-    return (f"Vision tower: the largest image (12845056 pixels, 16384 tokens) needs about "
+    tokens = MAX_IMAGE_PIXELS // (28 * 28)
+    return (f"Vision tower: the largest image ({MAX_IMAGE_PIXELS} pixels, {tokens} tokens) needs about "
             f"{gb(memory.vision_activation_bytes)} of activations per GPU, inside the {gb(memory.outside_pool_bytes)} "
             f"the engine keeps outside its pool.")
 

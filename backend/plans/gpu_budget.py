@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.families import DEFAULT_FAMILY
 from backend.models import ModelSpec
 from backend.plans.weights import weights_per_gpu
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 # Default max_pixels of Qwen2.5-VL's preprocessor: the largest image the vision tower sees (16384 tokens).
-MAX_IMAGE_PIXELS = 12845056
+MAX_IMAGE_PIXELS = DEFAULT_FAMILY.max_pixels
 # Allocations inside the static pool that are neither weights nor KV: CUDA/HIP context, NCCL and all-reduce buffers.
 # Calibrated on SGLang 0.5.16 (dummy weights), measured KV tokens vs planned with these values:
 # 7B tp 1 on H100 806,231 vs 801,525; 7B tp 1 (dp 2) on H200 1,824,261 vs 1,822,865; 32B tp 2 on H200 662,136 vs

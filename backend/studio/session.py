@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
 from backend.chat.session import ChatSession, SamplingParams
+from backend.endpoint import Endpoint
 from backend.grounding import GroundingResult
-from ui.context import AppContext
+from backend.studio.files import WorkFolder
 
 
 @dataclass
@@ -22,19 +23,22 @@ class TurnView:
 
 
 class BrowserSession:
-    """One browser's conversation (held in a gr.State): the chat, its views, and recent answer speeds."""
+    """One browser's conversation (held in a gr.State): the chat, its views, and recent answer speeds. Its
+    overlays, thumbnails and exports go into a folder of its own, removed by close()."""
 
-    def __init__(self, context: AppContext) -> None:
-        self.app_context = context
-        self.context = context.for_session()  # the overlays, thumbnails and exports of this session go here
-        self.chat = ChatSession(context.endpoint, name_server=not context.settings.public)
+    def __init__(self, work: WorkFolder, endpoint: Callable[[], Endpoint | None], name_server: bool) -> None:
+        """work: the app's work folder (the session gets a folder of its own in it); endpoint: where answers go
+        now; name_server: whether errors may name the engine's address (not to a public demo's visitors)."""
+        self._made_with = (work, endpoint, name_server)
+        self.files = work.session()
+        self.chat = ChatSession(endpoint, name_server=name_server)
         self._views: dict[int, tuple[Turn, TurnView]] = {}  # by id of the turn (turns are not hashable)
         self.speeds: list[tuple[int, float]] = []  # (answer number, tok/s)
         self.answers = 0
 
     def __deepcopy__(self, memo: dict) -> BrowserSession:
         # gr.State hands each browser a deep copy of its initial value: a copy is a fresh, empty session.
-        return BrowserSession(self.app_context)
+        return BrowserSession(*self._made_with)
 
     def configure(self, system_prompt: str, sampling: SamplingParams) -> None:
         """Use these settings from the next answer on."""
@@ -49,7 +53,7 @@ class BrowserSession:
     def close(self) -> None:
         """The browser session ended (gradio deletes its state): stop its answer, forget it, remove its files."""
         self.clear()
-        shutil.rmtree(self.context.work_dir, ignore_errors=True)
+        self.files.remove()
 
     def show(self, turn: Turn, view: TurnView) -> None:
         """From now on, `view` is what the chat shows for `turn` (a new turn, or a regenerated one)."""

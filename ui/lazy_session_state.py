@@ -43,6 +43,7 @@ class LazySessionState(_EAGER):  # type: ignore[misc, valid-type]
         yield from super().components
 
 
-def use_lazy_session_state() -> None:
-    """Make new sessions lazy (idempotent; process-wide, as Gradio's StateHolder looks the class up at call time)."""
+def render_session_configs_lazily() -> None:
+    """Patch Gradio so new sessions are LazySessionState (idempotent; process-wide, as Gradio's StateHolder looks
+    the class up at call time). ui.layout.ready_to_serve applies it to the app it serves."""
     state_holder.SessionState = LazySessionState

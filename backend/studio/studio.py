@@ -1,0 +1,303 @@
+"""The Studio: the one application layer. It owns the engine supervisor, the media preparer, the fair share and the
+work files, and has one method per use case; the web UI, the named API, the batch CLI and the tests all call it.
+Data flows one way through it: upload -> media -> chat -> engine -> grounding -> overlay."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from backend.batch.files import BatchLimits, BatchRefused, discover
+from backend.batch.runner import DEFAULT_CONCURRENCY, BatchJob, BatchRunner
+from backend.chat.conversation import Turn, conversation_from_openai
+from backend.chat.fair_share import FairShare
+from backend.chat.grounded import ground_turn_answer
+from backend.chat.session import ChatSession, SamplingParams
+from backend.endpoint import Endpoint
+from backend.engine.load_history import ServerMetricsHistory
+from backend.engine.status import Mode, ServerStatus
+from backend.engine.supervisor import LaunchRefused
+from backend.errors import UserError
+from backend.families import DEFAULT_FAMILY, Family, get_family
+from backend.grounding import GroundingResult, ground
+from backend.hardware import DetectedGpu, describe_gpus, find_gpu
+from backend.media.encode import save_picture
+from backend.media.images import APP_MAX_PIXELS
+from backend.media.uploads import MediaPolicy, MediaPreparer, PreparedMedia, upright_picture
+from backend.media.video import VideoLimits
+from backend.models import ModelError, catalog_spec
+from backend.plans.commands import gradio_snippet, python_snippet
+from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
+from backend.studio import drawing
+from backend.studio.batch import StartedBatch, overlay_saver
+from backend.studio.files import RecentFiles, WorkFolder
+from backend.studio.reports import answer_json, status_json
+from backend.studio.session import BrowserSession, TurnView
+from backend.studio.viewer import Viewer
+
+# /ground and /ask overlays kept on disk: each new one past this deletes the oldest, so a client has that many later
+# calls' time to download its result (gradio_client fetches it right after the call).
+API_OVERLAY_CAP = 64
+# A public demo's fair share: this many answers in flight per visitor, so many visitors still fill the engine's batch.
+PUBLIC_ANSWERS_PER_VISITOR = 4
+NO_GPU = "No GPU was detected on this host"
+ATTACHED_REFUSAL = ("Attached to a running server: this app does not launch its own while attached. Detach first "
+                    "(Server tab) to launch here.")
+NO_GPU_REFUSAL = f"{NO_GPU}: attach to a running server below."
+PUBLIC_MODEL_REFUSAL = ("This public demo plans only its catalog models (3B, 7B, 32B, 72B) and the model it was "
+                        "started with; other Hugging Face ids and local folders are not available here.")
+NOTHING_TO_SEND = "Nothing to send: the message is empty. Type a message or attach an image or video."
+NO_ENGINE_FOR_BATCH = ("No model server is running. Start one (or attach to one) on the Server tab, then run the "
+                       "batch again.")
+NO_SERVER_SNIPPET = "# No server is answering yet: launch or attach one."
+
+
+class AnswerFailed(UserError):
+    """The engine's answer failed or was cut off; str(error) is what the chat shows under the answer."""
+
+
+class Engine(Protocol):
+    """The engine the Studio drives: a Supervisor, or the batch CLI's fixed endpoint (which refuses to launch)."""
+
+    def status(self) -> ServerStatus: ...
+    def endpoint(self) -> Endpoint | None: ...
+    def launch(self, plan: LaunchPlan) -> ServerStatus: ...
+    def attach(self, base_url: str, api_key: str = "") -> ServerStatus: ...
+    def stop(self) -> ServerStatus: ...
+
+
+@dataclass(frozen=True)
+class StudioSettings:
+    """How the app is hosted and what visitors may do."""
+
+    public: bool = False  # launch panel read-only; launch/attach/stop need admin_token
+    admin_token: str = ""
+    chat_concurrency: int = 32  # chat events at once, so the engine can batch them
+    # answers one visitor may have in flight at once (0: PUBLIC_ANSWERS_PER_VISITOR in public mode, else
+    # chat_concurrency)
+    answers_per_visitor: int = 0
+    queue_size: int = 256  # events waiting in the queue at most; past that a visitor is told the demo is full
+    refresh_s: float = 1.0  # status / log / metrics polling
+    work_dir: Path | None = None  # overlays and exports (None: a fresh temporary folder)
+    examples_dir: Path | None = None  # generated example media (None: the backend's cache folder)
+    image_max_pixels: int = APP_MAX_PIXELS  # per image sent to the model
+    # Uploads and files the app returned are deleted from Gradio's cache once this old, checked this often
+    # (Gradio's delete_cache); examples are kept. A public demo's disk would otherwise fill with strangers' files.
+    cache_max_age_s: int = 24 * 3600
+    cache_check_every_s: int = 3600
+    default_request: PlanRequest = field(default_factory=PlanRequest)
+
+
+class Studio:
+    """Every use case of the app, Gradio-free. Refusals a user should read are UserError."""
+
+    def __init__(self, engine: Engine, settings: StudioSettings | None = None,
+                 detected: tuple[DetectedGpu, ...] = ()) -> None:
+        self.supervisor = engine
+        self.settings = settings = settings or StudioSettings()
+        self.detected = detected
+        root = settings.work_dir or Path(tempfile.mkdtemp(prefix="qwen-vl-studio-"))
+        root.mkdir(parents=True, exist_ok=True)
+        self.work = WorkFolder(root)
+        self.api_overlays = RecentFiles(root / "api-overlays", API_OVERLAY_CAP)
+        self.media = MediaPreparer(settings.image_max_pixels)  # the one way uploads become what is sent
+        share = settings.answers_per_visitor or (PUBLIC_ANSWERS_PER_VISITOR if settings.public
+                                                 else settings.chat_concurrency)
+        self.fair_share = FairShare(share)
+        self.server_metrics = ServerMetricsHistory()
+
+    def viewer(self, token: str | None = None, visitor: str = "") -> Viewer:
+        """Who asks: the admin (a private app, or the admin token given) or a public demo's visitor."""
+        return Viewer.of(self.settings.public, self.settings.admin_token, token, visitor)
+
+    # --- the engine ---------------------------------------------------------------------------------------------
+
+    def plan(self, request: PlanRequest, viewer: Viewer) -> LaunchPlan:
+        """The plan on the GPUs detected at start (a public demo's visitor: only catalog models and the
+        configured one)."""
+        # One refusal for every other name: how a path is refused must not tell a visitor whether it exists here.
+        if not viewer.admin and not self._public_model(request.model):
+            raise ModelError(PUBLIC_MODEL_REFUSAL)
+        return make_plan(replace(request, detected=self.detected))
+
+    def _public_model(self, model: str) -> bool:
+        return catalog_spec(model) is not None or model.strip() == self.settings.default_request.model.strip()
+
+    def host_refusal(self) -> str:
+        """Why nothing can be launched here whatever the plan (empty when something can): attached, or no GPU."""
+        if self.supervisor.status().mode is Mode.ATTACHED:
+            return ATTACHED_REFUSAL
+        return "" if self.detected else NO_GPU_REFUSAL
+
+    def launch_refusal(self, request: PlanRequest, plan: LaunchPlan) -> str:
+        """Why this plan cannot be launched from here (empty when it can): attached to someone else's server,
+        no GPU on this host, or GPUs this host does not have. Said before anyone clicks Launch."""
+        if refusal := self.host_refusal():
+            return refusal
+        if not plan.fits:
+            return plan.refusal
+        here = {gpu.index: gpu.spec for gpu in self.detected}
+        wanted = None if request.hardware == "auto" else find_gpu(request.hardware)
+        if any(index not in here or (wanted is not None and here[index].name != wanted.name)
+               for index in plan.gpu_ids):
+            return (f"This host has {describe_gpus(self.detected)}; this plan is for {plan.hardware}, which it "
+                    "does not have. Choose the “auto — detected …” entry under Hardware to plan for these GPUs.")
+        return ""
+
+    def launch(self, request: PlanRequest, viewer: Viewer) -> ServerStatus:
+        """Launch the plan for request (returns at once; the status shows the phases). Raises LaunchRefused for a
+        plan this host cannot run, AdminRequired for a public demo's visitor."""
+        viewer.require_admin()
+        plan = self.plan(request, viewer)
+        if refusal := self.launch_refusal(request, plan):
+            raise LaunchRefused(refusal)
+        return self.supervisor.launch(plan)
+
+    def attach(self, base_url: str, api_key: str, viewer: Viewer) -> ServerStatus:
+        """Endpoint mode: use someone else's OpenAI-compatible server (again, or another one)."""
+        viewer.require_admin()
+        url = base_url.strip()
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+            raise LaunchRefused(f"{url[:80]!r} is not a server URL; give one like http://gpu-host:30000")
+        return self.supervisor.attach(url, api_key.strip())
+
+    def stop(self, viewer: Viewer) -> ServerStatus:
+        """Stop (or detach from) the engine."""
+        viewer.require_admin()
+        return self.supervisor.stop()
+
+    def status(self, viewer: Viewer) -> ServerStatus:
+        """The engine's state as this viewer may read it."""
+        return viewer.shown(self.supervisor.status())
+
+    def status_json(self, viewer: Viewer) -> dict[str, Any]:
+        """The engine's state as JSON (/status) as this viewer may read it."""
+        return status_json(self.supervisor.status(), self.endpoint(), viewer)
+
+    def endpoint(self) -> Endpoint | None:
+        """Where chats go now (None until an engine is ready)."""
+        return self.supervisor.endpoint()
+
+    def family(self) -> Family:
+        """The coordinate family of the engine serving now (of its plan while it loads; Qwen2.5-VL when unknown)."""
+        endpoint = self.endpoint()
+        if endpoint is not None:
+            return get_family(endpoint.family)
+        plan = self.supervisor.status().plan
+        return get_family(plan.family) if plan and plan.family else DEFAULT_FAMILY
+
+    def client_snippet(self, viewer: Viewer, page_url: str = "") -> str:
+        """How to call what answers now: the openai client for the engine, or, for a public demo's visitor,
+        gradio_client for the demo itself (visitors never see the engine's address or key)."""
+        if not viewer.sees_internals:
+            return gradio_snippet(page_url or "https://THIS-DEMO-URL/")
+        endpoint = self.endpoint()
+        if endpoint is None:
+            return NO_SERVER_SNIPPET
+        return python_snippet(endpoint.base_url, endpoint.api_key, endpoint.model)
+
+    # --- media and chat -----------------------------------------------------------------------------------------
+
+    def video_limits(self) -> VideoLimits:
+        """Video sampling sized to the running engine's context length (defaults before one runs), on its grid."""
+        plan = self.supervisor.status().plan
+        factor = self.family().factor
+        return VideoLimits.for_context(plan.context_length, factor=factor) if plan and plan.context_length else \
+            VideoLimits(factor=factor)
+
+    def prepare_media(self, paths: Sequence[str], policy: MediaPolicy | None = None) -> PreparedMedia:
+        """The uploads of one message as they are sent to the engine serving now (see MediaPreparer.message)."""
+        return self.media.message(paths, self.family().name, self.video_limits(), policy)
+
+    def new_session(self) -> BrowserSession:
+        """A fresh browser session (its conversation and its own work folder)."""
+        return BrowserSession(self.work, self.endpoint, self.viewer().sees_internals)
+
+    def finish_turn(self, session: BrowserSession, turn: Turn, view: TurnView) -> None:
+        """Draw a finished answer of the session: boxes and points on its image, or its video's moments."""
+        drawing.finish_turn(session, self.family(), turn, view)
+
+    def upright_file(self, files: WorkFolder, path: str) -> str:
+        """The image as the browser should show it under drawn sections (an upright copy when EXIF rotates it)."""
+        return drawing.upright_file(files, path)
+
+    def _one_shot(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
+                  viewer: Viewer) -> tuple[ChatSession, PreparedMedia]:
+        """A one-request chat session with the history and files prepared the way the browser's chat would."""
+        if not (text or "").strip() and not paths:
+            raise UserError(NOTHING_TO_SEND)
+        session = ChatSession(self.endpoint, sampling=sampling, name_server=viewer.sees_internals)
+        family = self.family().name
+        session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family))
+        return session, self.prepare_media(paths)
+
+    def stream_chat(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
+                    viewer: Viewer) -> Iterator[str]:
+        """Stream an answer (the text so far, each time) after an OpenAI-style history, within the viewer's fair
+        share. Raises AnswerFailed when the answer fails or is cut off."""
+        session, media = self._one_shot(text, paths, history, sampling, viewer)
+        with self.fair_share.slot(viewer.visitor or "api"):
+            for update in session.send(text, media.images, media.videos):
+                if update.done and update.error:  # failed, or interrupted after the partial answer already sent
+                    raise AnswerFailed(update.error)
+                yield update.text
+
+    def ask(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
+            viewer: Viewer) -> dict[str, Any]:
+        """The finished answer as one JSON value: answer, metrics, items (original-image pixels, with
+        image_index), notes, images (original and sent size), moments (videos), overlay (a path, or None)."""
+        session, media = self._one_shot(text, paths, history, sampling, viewer)
+        with self.fair_share.slot(viewer.visitor or "api"):
+            for update in session.send(text, media.images, media.videos):
+                if update.done and update.error:
+                    raise AnswerFailed(update.error)
+        turn = session.turns[-1]
+        grounding = ground_turn_answer(turn, self.family().name)
+        found = grounding is not None and grounding.found and grounding.overlay is not None
+        return answer_json(turn, grounding, self.save_api_overlay(grounding) if found else None)
+
+    # --- grounding ----------------------------------------------------------------------------------------------
+
+    def ground(self, image_path: str, answer: str, family: Family | str | None = None, max_pixels: int = 0
+               ) -> GroundingResult:
+        """Ground an answer on an image file in the frame the image was sent in: this app's budget (max_pixels 0)
+        or another sender's, e.g. the server's default 12845056; family: the engine's when not given."""
+        chosen = family if isinstance(family, Family) else get_family(family) if family else self.family()
+        sent = self.media.image(image_path, chosen.name, max_pixels)
+        return ground(answer, sent.original_size, sent.input_size, chosen.name, upright_picture(sent))
+
+    def save_api_overlay(self, result: GroundingResult) -> str:
+        """Write an API overlay as PNG among the most recent ones (older ones are deleted); returns its path."""
+        overlay = result.overlay
+        assert overlay is not None
+        return str(self.api_overlays.write(".png", lambda path: save_picture(overlay, path)))
+
+    # --- batches ------------------------------------------------------------------------------------------------
+
+    def start_batch(self, paths: list[str], prompt: str, folder: Path, viewer: Viewer, *, max_tokens: int = 1024,
+                    temperature: float = 0.0, system_prompt: str | None = None, overlays: bool = True,
+                    concurrency: int = DEFAULT_CONCURRENCY) -> StartedBatch:
+        """Find the files (expanding zips into folder) and set up their batch on the engine serving now; raises
+        BatchRefused, in plain words, for an empty prompt, no files, no engine, or a batch over a public demo's
+        caps (a visitor's batch also runs within their fair share)."""
+        prompt = (prompt or "").strip()
+        if not prompt:
+            raise BatchRefused("The prompt is empty: pick a preset or type what to ask about every file.")
+        if not paths:
+            raise BatchRefused("No files: add images or videos (or a zip of them), then run again.")
+        endpoint = self.endpoint()
+        if endpoint is None:
+            raise BatchRefused(NO_ENGINE_FOR_BATCH)
+        folder.mkdir(parents=True, exist_ok=True)
+        found = discover(paths, folder / "files", BatchLimits.public() if viewer.public else BatchLimits())
+        family, videos = self.family().name, self.video_limits()
+        job = BatchJob(
+            endpoint, prompt, family, lambda path: self.media.message([path], family, videos),
+            SamplingParams(temperature=float(temperature), max_tokens=int(max_tokens)), system_prompt=system_prompt,
+            concurrency=concurrency, fair_share=self.fair_share if viewer.public else None, visitor=viewer.visitor,
+            save_overlay=overlay_saver(folder / "overlays") if overlays else None)
+        return StartedBatch(BatchRunner(job), found, folder)

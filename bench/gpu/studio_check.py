@@ -1,0 +1,128 @@
+"""The Studio over real SGLang on a GPU host: every use case the UI and the named API call, in-process; prints
+JSON lines.
+
+    source .whl/carry/device_env.sh
+    python3 bench/gpu/studio_check.py --model-path "$QWEN_MODEL_DIR" --engine-args "$SGLANG_DUMMY_FLAGS"
+
+Steps: plan for the detected GPUs -> Studio.launch (phases to ready) -> Studio.ask with a 12 MP photo (sent size,
+vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> Studio.ground of a pasted answer in
+this app's frame and in the server's default frame -> a browser session's turn drawn by Studio.finish_turn ->
+Studio.start_batch over 32 photos (files/s) -> a public visitor's status and launch refusal -> Studio.stop.
+Answers from dummy weights are random: sizes, counts and times are what this checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PIL import Image, ImageDraw  # noqa: E402
+
+from backend.chat.session import SamplingParams  # noqa: E402
+from backend.engine.settings import SupervisorSettings  # noqa: E402
+from backend.engine.supervisor import Supervisor  # noqa: E402
+from backend.hardware import detect_gpus  # noqa: E402
+from backend.plans.planner import PlanRequest  # noqa: E402
+from backend.studio.session import TurnView  # noqa: E402
+from backend.studio.studio import Studio, StudioSettings  # noqa: E402
+from backend.studio.viewer import AdminRequired  # noqa: E402
+
+PASTED = '[{"bbox_2d": [100, 120, 500, 600], "label": "box"}]'
+
+
+def emit(event: str, **fields: object) -> None:
+    print(json.dumps({"event": event, "t": round(time.time(), 3), **fields}, default=str), flush=True)
+
+
+def photo(path: Path, size: tuple[int, int]) -> str:
+    image = Image.new("RGB", size, (30, 60, 90))
+    ImageDraw.Draw(image).rectangle([size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2], fill=(250, 200, 0))
+    image.save(path, quality=90)
+    return str(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-path", required=True)
+    parser.add_argument("--engine-args", default="")
+    parser.add_argument("--ready-timeout", type=float, default=420.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="studio-check-"))
+    detected = tuple(detect_gpus())
+    emit("gpus", gpus=[gpu.spec.label for gpu in detected])
+    request = PlanRequest(model=args.model_path, hardware="auto", gpus="1", engine_args=args.engine_args)
+    supervisor = Supervisor(work / "runs", SupervisorSettings(ready_timeout_s=args.ready_timeout))
+    studio = Studio(supervisor, StudioSettings(work_dir=work / "studio", default_request=request), detected)
+    admin = studio.viewer()
+    started = time.monotonic()
+    studio.launch(request, admin)
+    status = supervisor.wait_for(lambda s: s.is_ready or s.phase.value in ("failed", "stopped"), args.ready_timeout)
+    emit("launch", ready=status.is_ready, seconds=round(time.monotonic() - started, 1),
+         health_ok_s=status.health_ok_s, warmup_s=status.warmup_s, family=studio.family().name,
+         phases=[(mark.phase.value, mark.elapsed_s) for mark in status.phase_marks],
+         log_tail=[] if status.is_ready else list(status.log_tail[-20:]))
+    if not status.is_ready:
+        return 1
+    try:
+        greedy = SamplingParams(temperature=0.0, max_tokens=64)
+        big = photo(work / "12mp.jpg", (4032, 3024))
+        for attempt in range(2):
+            began = time.monotonic()
+            answer = studio.ask("Locate the yellow square.", [big], [], greedy, admin)
+            emit("ask", attempt=attempt, seconds=round(time.monotonic() - began, 3), images=answer["images"],
+                 status=answer["status"], metrics=answer["metrics"], items=len(answer["items"]))
+        began, first, partials = time.monotonic(), None, 0
+        for _text in studio.stream_chat("Describe the picture.", [big], [], greedy, admin):
+            partials += 1
+            first = first or time.monotonic() - began
+        emit("stream_chat", first_partial_s=round(first or -1, 3), partials=partials,
+             seconds=round(time.monotonic() - began, 3))
+        ours = studio.ground(big, PASTED)
+        servers = studio.ground(big, PASTED, max_pixels=12845056)
+        emit("ground", app_frame=ours.input_size, app_box=ours.items[0].box, server_frame=servers.input_size,
+             server_box=servers.items[0].box)
+        session = studio.new_session()
+        media = studio.prepare_media([big])
+        updates = session.chat.send("Where is the yellow square? Answer with bbox_2d JSON.", media.images, ())
+        view = TurnView()
+        session.show(updates.turn, view)
+        for _update in updates:
+            pass
+        studio.finish_turn(session, updates.turn, view)
+        emit("browser_turn", status=updates.turn.status.value, tokens_per_s=session.speeds,
+             sent=updates.turn.images[0].input_size, drawn=view.overlay_path is not None)
+        session.close()
+        files = [photo(work / f"batch-{index}.jpg", (1280, 720)) for index in range(32)]
+        batch = studio.start_batch(files, "Describe this picture in one sentence.", work / "batch", admin,
+                                   max_tokens=32, overlays=False)
+        began, last = time.monotonic(), None
+        for last in batch.progress():
+            pass
+        assert last is not None
+        emit("batch", files=last.total, answered=last.answered, problems=len(last.problems),
+             seconds=round(time.monotonic() - began, 2), files_per_s=round(last.total / (time.monotonic() - began), 1))
+        public = Studio(supervisor, StudioSettings(public=True, admin_token="t", work_dir=work / "public"), detected)
+        visitor = public.viewer()
+        shown = public.status_json(visitor)
+        try:
+            public.stop(visitor)
+            refused = ""
+        except AdminRequired as error:
+            refused = str(error)
+        emit("public_visitor", base_url=shown["base_url"], pid=shown["pid"], log_lines=len(shown["log_tail"]),
+             stop_refused=refused)
+    finally:
+        stopped = studio.stop(admin)
+        emit("stop", phase=stopped.phase.value, gpu_release=stopped.gpu_release)
+        supervisor.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
