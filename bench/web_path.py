@@ -29,6 +29,7 @@ import httpx
 from backend.endpoint import Endpoint
 from backend.plans.ports import free_port
 from bench.net_trace import NetTrace, web_stack
+from bench.readme_stream import READERS, measure_readers
 from bench.soak.targets import REPO_ROOT, spawn_app, stop_processes, wait_engine_ready, wait_http
 from bench.stats import Goal, Row, summarize
 
@@ -184,6 +185,7 @@ def measure(floor_url: str, app_url: str, repeats: int) -> dict:
         results["gradio_client"] = figures(alternate(
             {"floor": lambda i: client_ttft(floor_client, (f"hi {i}",)),
              "app": lambda i: client_ttft(app_client, tuple(app_args(i)))}, repeats))
+        results["readme"] = measure_readers(app_client, lambda i: tuple(app_args(i)), repeats)
     for side, seconds in joins.items():
         results["gradio_client"][side]["queue_join_p50_ms"] = round(statistics.median(seconds) * 1000, 1)
     results["gradio_client"]["client_init_ms"] = init_ms
@@ -239,6 +241,12 @@ def p7_rows(results: dict) -> list[Row]:
                     summarize(results["gradio_client"]["app"]["samples_ms"]),
                     summarize(results["rest_sse"]["app"]["samples_ms"]), Goal("delta_max", 100.0, "<= 100 ms more"),
                     note="direct column: the app's raw REST + SSE figure"))
+    readme, for_in_job = (summarize(results["readme"][name]) for name in READERS)
+    rows.append(Row("p7_readme_stream_ms", "P7 app TTFT: the README's stream(job) vs raw REST + SSE", "ms", readme,
+                    summarize(results["rest_sse"]["app"]["samples_ms"]), Goal("delta_max", 100.0, "<= 100 ms more"),
+                    note="the README's exact helper, compiled from its text"))
+    rows.append(Row("p7_for_partial_in_job_ms", "P7 app TTFT: `for partial in job` vs the README's stream(job)", "ms",
+                    for_in_job, readme, note="gradio_client's own iterator, which the README warns against"))
     return rows
 
 

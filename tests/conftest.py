@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from backend.endpoint import Endpoint
-from backend.engine.settings import SupervisorSettings
 from backend.engine.supervisor import Supervisor
-from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
+from backend.plans.planner import LaunchPlan
 from backend.plans.ports import free_port as pick_free_port
 from standin import standin_plan
+from tests.helpers import DEFAULT_ANSWERS, READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, sglang_plan
 
-# Fast settings for CPU tests: short grace, quick polling, no long GPU wait.
-# warmup_video off: tests that count the warm-up's requests expect the photos only, and each launch saves the
-# clip's encode (tests/test_supervisor.py turns it on where the video warm-up itself is the subject)
-TEST_SETTINGS = SupervisorSettings(
-    grace_s=3.0, ready_timeout_s=60.0, warmup_timeout_s=30.0, poll_s=0.1, health_every_s=0.25,
-    health_timeout_s=1.0, unhealthy_after=8, gpu_release_timeout_s=2.0, warmup_video=False,
-)
-READY_TIMEOUT_S = 30.0
 # Names a test module imports when it serves the whole Gradio app (over HTTP, to gradio_client or a page).
 SERVES_THE_APP = ("start_ui", "start_batch_ui", "build_demo", "Client")
-PlanFactory = Callable[..., LaunchPlan]
-
-DEFAULT_ANSWERS = [
-    {"match": "(?i)what is in", "answer": "A red square on a blue background."},
-    {"match": "(?i)find the cat", "answer": '```json\n[\n\t{"bbox_2d": [10, 20, 110, 220], "label": "cat"}\n]\n```'},
-    {"match": "(?i)where is the middle",
-     "answer": '```json\n[\n\t{"point_2d": [{input_w}, {input_h}], "label": "corner"}\n]\n```'},
-]
-
-
-@dataclass(frozen=True)
-class StandinServer:
-    """A ready stand-in engine and the supervisor holding it."""
-
-    supervisor: Supervisor
-    plan: LaunchPlan
-    endpoint: Endpoint
-
-
-def sglang_plan(port: int, model: str = "7B") -> LaunchPlan:
-    """A real SGLang launch plan (H100 catalog GPU) on port, as the app would make it (with a fresh API key
-    that cannot start with "-", which argparse would take for a flag)."""
-    return make_plan(PlanRequest(model=model, hardware="H100", port=port, api_key="k" + secrets.token_hex(16)))
 
 
 @pytest.fixture
@@ -135,7 +102,7 @@ def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser() -> Iterator[object]:
     """One headless Debian Chromium for the module (Playwright; skipped where either is missing)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
-    from tests.ui_harness import launch_chromium
+    from tests.helpers import launch_chromium
 
     with playwright_api.sync_playwright() as driver:
         chromium = launch_chromium(driver)

@@ -12,7 +12,7 @@ import threading
 from backend.engine.exit_handlers import install_exit_handlers
 from backend.engine.supervisor import Supervisor
 from standin import standin_plan
-from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, sglang_plan
+from tests.helpers import READY_TIMEOUT_S, TEST_SETTINGS, sglang_plan
 
 
 def main() -> None:

@@ -17,9 +17,8 @@ from PIL import Image
 from backend.grounding.presets import get_preset
 from backend.media.images import APP_MAX_PIXELS
 from bench.photos import within
-from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui
+from tests.helpers import CHROMIUM, SCREENSHOTS, RunningUi, launch_chromium, start_ui
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 # What Qwen2.5-VL answered in QwenLM/Qwen2.5-VL cookbooks/mobile_agent.ipynb (click), plus a swipe and typing in the
 # same tool-call form (QwenLM/Qwen3-VL issue #910 shows the swipe with coordinate2).
 AGENT_ANSWER = ('<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [120, 300]}}\n'

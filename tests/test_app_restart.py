@@ -17,9 +17,8 @@ from backend.engine.records import read_record
 from backend.engine.status import Mode
 from backend.engine.supervisor import Supervisor
 from standin import REPO_ROOT, standin_plan
-from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port, sglang_plan
+from tests.helpers import READY_TIMEOUT_S, TEST_SETTINGS, pick_free_port, sglang_plan, wait_until
 from tests.process_checks import gone, standin_pids, wait_gone
-from tests.ui_harness import wait_until
 
 
 def earlier_app_run(port: int, runs_dir: Path) -> int:

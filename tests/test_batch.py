@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
-import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client, handle_file
@@ -27,45 +26,11 @@ from backend.batch.files import BatchLimits, BatchRefused, discover
 from backend.batch.runner import BatchJob, BatchRunner, FileResult
 from backend.chat.session import SamplingParams
 from backend.media.images import APP_MAX_PIXELS, smart_resize
-from backend.plans.planner import PlanRequest
-from backend.studio.studio import Studio, StudioSettings
-from tests.conftest import TEST_SETTINGS, pick_free_port
-from tests.hostile_inputs import encoded, noise, png_claiming, write_video
-from tests.ui_harness import ADMIN_TOKEN, TWO_H100, RunningUi, StandinSupervisor, wait_until
-from ui.batch_api import register_batch_api
-from ui.batch_panel import build_batch_panel, wire_batch_panel
-from ui.layout import CSS, ready_to_serve
+from tests.helpers import RunningUi, engine_stats, hostile, photos, pick_free_port, start_batch_ui, wait_until
+from tests.hostile_inputs import encoded, write_video
 
 ROOT = Path(__file__).resolve().parent.parent
 DETECT = "Detect every object in this picture."
-
-
-# ----- helpers the browser test shares -------------------------------------------------------------------------
-def start_batch_ui(root: Path, examples_dir: Path, *, public: bool = False, **standin_options: object) -> RunningUi:
-    """A small app of the Batch tab and /batch (as ui/layout.py adds them) on a free port, launching the stand-in."""
-    standin_options.setdefault("load_seconds", 0.3)
-    standin_options.setdefault("tpot_ms", 2)
-    settings = StudioSettings(public=public, admin_token=ADMIN_TOKEN if public else "", refresh_s=0.3,
-                          work_dir=root / "work", examples_dir=examples_dir,
-                          default_request=PlanRequest(model="7B", hardware="auto"))
-    studio = Studio(StandinSupervisor(root / "runs", TEST_SETTINGS, **standin_options), settings, TWO_H100)
-    with gr.Blocks(title="batch test") as demo:
-        register_batch_api(studio)
-        with gr.Tabs(), gr.Tab("Batch", id="batch"):
-            panel = build_batch_panel(studio)
-        wire_batch_panel(studio, panel)
-    demo = ready_to_serve(demo, studio)
-    port = pick_free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    running = RunningUi(f"http://127.0.0.1:{port}/", studio, demo)
-    studio.launch(settings.default_request, studio.viewer(settings.admin_token))
-    running.wait_ready()
-    return running
-
-
-def engine_stats(ui: RunningUi) -> dict:
-    """The stand-in's counters (requests, active, aborted, completed)."""
-    return httpx.get(ui.studio.endpoint().base_url + "/standin/stats", timeout=5).json()
 
 
 class ActiveWatcher:
@@ -86,32 +51,6 @@ class ActiveWatcher:
     def _watch(self) -> None:
         while not self._stop.wait(0.01):
             self.peak = max(self.peak, engine_stats(self.ui)["active"])
-
-
-def photos(folder: Path, count: int, start: int = 0) -> list[Path]:
-    """count small distinct PNGs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index in range(start, start + count):
-        path = folder / f"photo{index:03d}.png"
-        Image.new("RGB", (320 + index % 7, 240), (index * 2 % 256, 90, 160)).save(path)
-        paths.append(path)
-    return paths
-
-
-def hostile(folder: Path) -> dict[str, str]:
-    """Five files that must be listed as bad, each with the reason (regex) it is listed with."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cases = {
-        "corrupt.jpg": (encoded(noise(640, 480), "JPEG")[:4000], r"truncated or corrupt"),
-        "empty.png": (b"", r"empty"),
-        "notes.png": (b"<!doctype html><script>alert(1)</script>", r"not an image format"),
-        "zero.png": (png_claiming(0, 0), r"not an image format|zero|empty"),
-        "giant.png": (png_claiming(60_000, 60_000), r"too large to open safely"),
-    }
-    for name, (data, _) in cases.items():
-        (folder / name).write_bytes(data)
-    return {name: reason for name, (_, reason) in cases.items()}
 
 
 @pytest.fixture(scope="module")

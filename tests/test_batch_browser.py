@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_batch import engine_stats, hostile, photos, start_batch_ui
-from tests.ui_harness import CHROMIUM, RunningUi, wait_until
+from tests.helpers import CHROMIUM, SCREENSHOTS, RunningUi, engine_stats, hostile, photos, start_batch_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 

@@ -19,7 +19,7 @@ METRICS_WITH_BOTH_SIDES = (
     "p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s", "p4_first_ttft_s", "p4_follow_up_ttft_s",
     "p4_follow_up_ratio", "p5_launch_ready_s", "p5_launch_health_s", "p5_first_vs_second", "p6_video_prep_s",
     "p6_video_prep_mp4v_all_s", "p7_rest_sse_ttft_ms", "p7_queue_sse_ttft_ms", "p7_gradio_client_ttft_ms",
-    "p7_client_vs_sse_ms",
+    "p7_client_vs_sse_ms", "p7_readme_stream_ms", "p7_for_partial_in_job_ms",
 )
 
 
@@ -136,6 +136,8 @@ def test_the_web_path_bench_prints_the_app_beside_the_five_line_floor() -> None:
                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert completed.returncode == 0, completed.stderr[-2000:]
     figures = json.loads(completed.stdout[completed.stdout.index("{"):])["P7"]
+    assert {reader: len(samples) for reader, samples in figures["readme"].items()} == {
+        "readme_stream": 3, "for_partial_in_job": 3}
     for path in ("rest_sse", "queue_sse", "gradio_client"):
         assert len(figures[path]["app"]["samples_ms"]) == 3
         assert figures[path]["floor"]["p50_ms"] > 0 and figures[path]["app"]["p50_ms"] > 0

@@ -11,7 +11,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.ui_harness import RunningUi, start_ui, wait_until
+from tests.helpers import RunningUi, start_ui, wait_until
 
 
 @pytest.fixture(scope="module")

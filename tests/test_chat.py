@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import threading
-import time
-import urllib.request
 
 import cv2
 import httpx
@@ -22,7 +19,7 @@ from backend.media.uploads import MediaPolicy
 from backend.media.video import prepare_video
 from backend.plans.planner import PlanRequest, make_plan
 from standin import standin_plan
-from tests.conftest import READY_TIMEOUT_S, pick_free_port
+from tests.helpers import READY_TIMEOUT_S, RecordingClient, pick_free_port, standin_stats, wait_until
 
 
 def image(width: int, height: int, color=(200, 30, 30)) -> PreparedImage:
@@ -33,32 +30,6 @@ def image(width: int, height: int, color=(200, 30, 30)) -> PreparedImage:
 
 def run(updates) -> list[StreamUpdate]:
     return list(updates)
-
-
-def stats(endpoint: Endpoint) -> dict:
-    with urllib.request.urlopen(endpoint.base_url + "/standin/stats", timeout=5) as response:
-        return json.load(response)
-
-
-def wait_for(condition, timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-class RecordingClient(httpx.Client):
-    """An httpx client that keeps the JSON body of every chat request it sends."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        super().__init__(event_hooks={"request": [self._record]})
-
-    def _record(self, request: httpx.Request) -> None:
-        if request.url.path.endswith("/chat/completions"):
-            self.bodies.append(json.loads(request.read()))
 
 
 def launch(supervisor, **options) -> Endpoint:
@@ -137,7 +108,7 @@ def test_too_many_images_in_one_message_fails_plainly_and_keeps_the_text(standin
 
 def test_stop_mid_answer_keeps_the_partial_answer_and_the_server_aborts(supervisor):
     endpoint = launch(supervisor, tpot_ms=30)
-    before = stats(endpoint)
+    before = standin_stats(endpoint.base_url)
     session = ChatSession(endpoint, sampling=SamplingParams(max_tokens=400))
     updates = []
     for update in session.send("Talk for a long time"):
@@ -147,13 +118,13 @@ def test_stop_mid_answer_keeps_the_partial_answer_and_the_server_aborts(supervis
     final = updates[-1]
     assert final.status is TurnStatus.STOPPED and final.done and final.text
     assert session.turns[-1].answer == final.text and final.metrics.finish_reason is None
-    assert wait_for(lambda: stats(endpoint)["aborted"] == before["aborted"] + 1)
-    assert stats(endpoint)["completed"] == before["completed"]
+    assert wait_until(lambda: standin_stats(endpoint.base_url)["aborted"] == before["aborted"] + 1)
+    assert standin_stats(endpoint.base_url)["completed"] == before["completed"]
 
 
 def test_stop_before_the_first_token_from_another_thread(supervisor):
     endpoint = launch(supervisor, ttft_ms=3000, tpot_ms=5)
-    before = stats(endpoint)
+    before = standin_stats(endpoint.base_url)
     session = ChatSession(endpoint, sampling=SamplingParams(max_tokens=50))
     updates = session.send("Slow start")
     first = next(updates)
@@ -161,7 +132,7 @@ def test_stop_before_the_first_token_from_another_thread(supervisor):
     threading.Timer(0.3, session.stop).start()
     final = list(updates)[-1]
     assert final.status is TurnStatus.STOPPED and final.text == ""
-    assert wait_for(lambda: stats(endpoint)["aborted"] == before["aborted"] + 1, timeout_s=8.0)
+    assert wait_until(lambda: standin_stats(endpoint.base_url)["aborted"] == before["aborted"] + 1, timeout_s=8.0)
 
 
 def test_regenerate_replaces_the_last_answer(standin_endpoint):
@@ -243,7 +214,7 @@ def test_server_still_loading_is_reported_as_not_ready(supervisor):
     plan = standin_plan(make_plan(PlanRequest(model="7B", hardware="H100", port=pick_free_port())), load_seconds=60)
     plan = supervisor.launch(plan).plan or plan  # the supervisor may have moved it to a free port
     endpoint = Endpoint(base_url=plan.base_url, api_key=plan.api_key, model=plan.served_model_name)
-    assert wait_for(lambda: _answers_http(endpoint), timeout_s=20.0), supervisor.status()
+    assert wait_until(lambda: _answers_http(endpoint), timeout_s=20.0), supervisor.status()
     final = run(ChatSession(endpoint).send("Ready?"))[-1]
     assert final.error_kind == "ServerNotReady" and "still loading" in final.error
 
@@ -287,14 +258,14 @@ def test_video_reaches_a_local_engine_as_a_path(standin_endpoint, tmp_path):
 
 
 def test_dropping_the_update_stream_counts_as_stop(standin_endpoint):
-    before = stats(standin_endpoint)
+    before = standin_stats(standin_endpoint.base_url)
     session = ChatSession(standin_endpoint, sampling=SamplingParams(max_tokens=2000))
     updates = session.send("Keep going")
     for _ in range(4):
         next(updates)
     updates.close()
     assert session.turns[-1].status is TurnStatus.STOPPED and session.turns[-1].answer
-    assert wait_for(lambda: stats(standin_endpoint)["aborted"] > before["aborted"])
+    assert wait_until(lambda: standin_stats(standin_endpoint.base_url)["aborted"] > before["aborted"])
 
 
 def test_second_message_while_streaming_is_refused_but_kept(standin_endpoint):

@@ -10,31 +10,31 @@ import threading
 from backend.chat.conversation import TurnStatus
 from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
-from tests.test_chat import RecordingClient, stats, wait_for
+from tests.helpers import RecordingClient, standin_stats, wait_until
 
 
 def test_closing_before_the_first_update_stops_the_turn_and_sends_nothing(standin_endpoint):
-    before = stats(standin_endpoint)
+    before = standin_stats(standin_endpoint.base_url)
     session = ChatSession(standin_endpoint)
     updates = session.send("Never mind")
     updates.close()
     assert session.turns[-1].status is TurnStatus.STOPPED
-    assert stats(standin_endpoint)["requests"] == before["requests"]
+    assert standin_stats(standin_endpoint.base_url)["requests"] == before["requests"]
     assert list(session.send("Next question"))[-1].status is TurnStatus.DONE
 
 
 def test_closing_right_after_streaming_starts_sends_nothing(standin_endpoint):
-    before = stats(standin_endpoint)
+    before = standin_stats(standin_endpoint.base_url)
     session = ChatSession(standin_endpoint)
     updates = session.send("Never mind")
     assert next(updates).status is TurnStatus.STREAMING
     updates.close()
     assert session.turns[-1].status is TurnStatus.STOPPED and session.turns[-1].answer == ""
-    assert stats(standin_endpoint)["requests"] == before["requests"]
+    assert standin_stats(standin_endpoint.base_url)["requests"] == before["requests"]
 
 
 def test_dropping_the_stream_mid_answer_stops_it_and_the_engine_aborts(standin_endpoint):
-    before = stats(standin_endpoint)
+    before = standin_stats(standin_endpoint.base_url)
     session = ChatSession(standin_endpoint, sampling=SamplingParams(max_tokens=2000))
     updates = session.send("Keep going")
     for _ in range(5):
@@ -43,7 +43,7 @@ def test_dropping_the_stream_mid_answer_stops_it_and_the_engine_aborts(standin_e
     gc.collect()
     turn = session.turns[-1]
     assert turn.status is TurnStatus.STOPPED and turn.answer
-    assert wait_for(lambda: stats(standin_endpoint)["aborted"] == before["aborted"] + 1)
+    assert wait_until(lambda: standin_stats(standin_endpoint.base_url)["aborted"] == before["aborted"] + 1)
     assert not session.busy
 
 
@@ -128,7 +128,7 @@ def test_extra_body_fields_reach_the_engine(standin_endpoint):
 
 
 def test_each_stop_cuts_only_its_own_sessions_answer(standin_endpoint):
-    before = stats(standin_endpoint)
+    before = standin_stats(standin_endpoint.base_url)
     sessions = [ChatSession(standin_endpoint, sampling=SamplingParams(max_tokens=1500)) for _ in range(6)]
     streams = [session.send(f"Answer number {index}") for index, session in enumerate(sessions)]
     for stream in streams:  # open the requests one after another, then read them all at once
@@ -147,5 +147,5 @@ def test_each_stop_cuts_only_its_own_sessions_answer(standin_endpoint):
     for reader in readers:
         reader.join(60)
     assert [finals[index].status for index in range(6)] == [TurnStatus.DONE, TurnStatus.STOPPED] * 3
-    assert wait_for(lambda: stats(standin_endpoint)["aborted"] == before["aborted"] + 3)
-    assert stats(standin_endpoint)["completed"] == before["completed"] + 3
+    assert wait_until(lambda: standin_stats(standin_endpoint.base_url)["aborted"] == before["aborted"] + 3)
+    assert standin_stats(standin_endpoint.base_url)["completed"] == before["completed"] + 3

@@ -8,7 +8,7 @@ import pytest
 
 from backend.chat.session import ChatSession, SamplingParams
 from backend.engine.load import parse_engine_metrics, read_engine_load
-from tests.conftest import pick_free_port
+from tests.helpers import pick_free_port
 
 # What SGLang prints for two data-parallel ranks (one series per rank; labels as its scheduler collector sets them).
 TWO_RANKS = """\

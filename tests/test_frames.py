@@ -19,8 +19,7 @@ from PIL import Image
 
 from backend.media.images import APP_MAX_PIXELS
 from bench.photos import Photo, alpha_png, middle_half_box, phone_photo, plain_jpeg, within
-from tests.conftest import pick_free_port
-from tests.ui_harness import RunningUi, start_ui, wait_until
+from tests.helpers import RunningUi, pick_free_port, start_ui, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_DEFAULT_PIXELS = 12845056

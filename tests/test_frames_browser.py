@@ -15,10 +15,9 @@ from PIL import Image
 
 from backend.media.images import APP_MAX_PIXELS
 from bench.photos import Photo, middle_half_box, phone_photo, within
-from tests.ui_harness import CHROMIUM, RunningUi, start_ui, wait_until
+from tests.helpers import CHROMIUM, SCREENSHOTS, RunningUi, start_ui, wait_until
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
 
 

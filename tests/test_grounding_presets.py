@@ -13,7 +13,7 @@ from backend.examples import default_cache_dir, ensure_examples
 from backend.grounding import ground
 from backend.grounding.moments import parse_moments
 from backend.grounding.presets import PRESETS, UnknownPresetError, get_preset, presets_for
-from tests.ui_harness import launch_chromium
+from tests.helpers import launch_chromium
 
 
 def test_detect_preset_names_the_subject_in_cookbook_wording() -> None:

@@ -21,7 +21,7 @@ from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn, TurnStatus
 from backend.engine.supervisor import Supervisor
 from backend.plans.planner import PlanRequest, make_plan
 from standin import standin_plan
-from tests.conftest import READY_TIMEOUT_S
+from tests.helpers import CHROMIUM, READY_TIMEOUT_S, RunningUi, engine_stats, launch_chromium, start_ui, wait_until
 from tests.hostile_inputs import (
     ANSWER_CASES,
     HELLO,
@@ -41,7 +41,6 @@ from tests.hostile_inputs import (
     case_count,
     qwen_config,
 )
-from tests.ui_harness import CHROMIUM, RunningUi, launch_chromium, start_ui, wait_until
 from ui.chat_view import told_lines
 
 MAX_TOKENS = 208  # room for every scripted answer (one word or sign per token), on the slider's 16-step grid
@@ -108,11 +107,6 @@ def respond(ui: RunningUi) -> Callable[..., Iterator[dict]]:
 def client(ui: RunningUi) -> Client:
     """A gradio_client for the app's named API."""
     return Client(ui.url, verbose=False)
-
-
-def engine_stats(ui: RunningUi) -> dict:
-    """The stand-in's request counters."""
-    return httpx.get(ui.studio.supervisor.status().base_url + "/standin/stats", timeout=5).json()
 
 
 def started_chat(respond: Callable[..., Iterator[dict]], ui: RunningUi) -> Chat:

@@ -8,27 +8,7 @@ import pytest
 
 from backend.models import CATALOG, ModelError, resolve_model, spec_from_config
 from backend.plans.weights import weight_bytes, weights_per_gpu
-
-# The public config.json of Qwen/Qwen2.5-VL-7B-Instruct (the fields that size the model).
-QWEN25_VL_7B_CONFIG = {
-    "architectures": ["Qwen2_5_VLForConditionalGeneration"],
-    "model_type": "qwen2_5_vl",
-    "hidden_size": 3584,
-    "intermediate_size": 18944,
-    "max_position_embeddings": 128000,
-    "num_attention_heads": 28,
-    "num_hidden_layers": 28,
-    "num_key_value_heads": 4,
-    "tie_word_embeddings": False,
-    "torch_dtype": "bfloat16",
-    "vocab_size": 152064,
-    "vision_config": {
-        "depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16,
-        "in_chans": 3, "out_hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2,
-        "spatial_patch_size": 14, "window_size": 112, "fullatt_block_indexes": [7, 15, 23, 31],
-        "tokens_per_second": 2, "temporal_patch_size": 2,
-    },
-}
+from tests.helpers import QWEN25_VL_7B_CONFIG
 
 # Parameter counts the Hugging Face model pages state for Qwen2.5-VL-{3B,7B,32B,72B}-Instruct.
 PUBLISHED_PARAMS = {"3B": 3.75e9, "7B": 8.29e9, "32B": 33.5e9, "72B": 73.4e9}

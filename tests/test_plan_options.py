@@ -12,7 +12,7 @@ from backend.hardware import DetectedGpu, HardwareError, find_gpu
 from backend.plans.engine_args import EngineArgsError, parse_engine_args
 from backend.plans.planner import PlanRequest, make_plan
 from backend.plans.ports import pick_port, port_is_free
-from tests.test_models import QWEN25_VL_7B_CONFIG
+from tests.helpers import QWEN25_VL_7B_CONFIG
 
 
 def request(**fields) -> PlanRequest:

@@ -15,10 +15,10 @@ from gradio_client.exceptions import AppError
 from backend.engine.supervisor import Supervisor
 from backend.models import ModelError
 from backend.plans.planner import PlanRequest
-from backend.studio.studio import PUBLIC_MODEL_REFUSAL, Studio, StudioSettings
-from tests.conftest import TEST_SETTINGS
+from backend.studio.settings import PUBLIC_MODEL_REFUSAL, StudioSettings
+from backend.studio.studio import Studio
+from tests.helpers import TEST_SETTINGS, TWO_H100, RunningUi, start_ui
 from tests.hostile_inputs import qwen_config
-from tests.ui_harness import TWO_H100, RunningUi, start_ui
 
 OUTSIDE_THE_CATALOG = ["/etc", "/nonexistent", "/root", "~", "../../..", "/etc/passwd", "someone/private-model",
                        "Qwen/Qwen2-VL-7B-Instruct", "my-org/Qwen2.5-VL-7B-Instruct-AWQ"]

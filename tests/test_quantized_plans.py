@@ -17,7 +17,7 @@ from backend.plans.gpu_budget import GIB, RUNTIME_OVERHEAD_BYTES
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from backend.plans.render import render_plan
 from backend.plans.weights import weight_bytes
-from tests.test_models import QWEN25_VL_7B_CONFIG
+from tests.helpers import QWEN25_VL_7B_CONFIG
 
 SIZES = ("3B", "7B", "32B", "72B")
 MODES = ("awq", "fp8")

@@ -26,8 +26,16 @@ from app import build_parser
 from backend.endpoint import Endpoint
 from backend.engine.supervisor import Supervisor
 from backend.plans.planner import PlanRequest, make_plan
-from tests.conftest import READY_TIMEOUT_S, PlanFactory, pick_free_port
-from tests.ui_harness import ADMIN_TOKEN, RunningUi, launch_chromium, start_ui, wait_until
+from tests.helpers import (
+    ADMIN_TOKEN,
+    READY_TIMEOUT_S,
+    PlanFactory,
+    RunningUi,
+    launch_chromium,
+    pick_free_port,
+    start_ui,
+    wait_until,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = ("backend", "ui", "bench", "tests")

@@ -16,11 +16,10 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.ui_harness import ADMIN_TOKEN, CHROMIUM, RunningUi, standin_process, start_ui, wait_until
+from tests.helpers import ADMIN_TOKEN, CHROMIUM, RunningUi, shot, standin_process, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
 
@@ -34,11 +33,6 @@ def open_page(browser, url: str, viewport: dict, tab: str | None = None):
     if tab:
         page.get_by_role("tab", name=tab).click()
     return page
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,13 @@ deep link still gets every component's config, the same as Gradio's own eager se
 
 from __future__ import annotations
 
-
 import gradio.state_holder as state_holder
 import pytest
 
 from backend.engine.supervisor import Supervisor
 from backend.plans.planner import PlanRequest
-from backend.studio.studio import Studio, StudioSettings
+from backend.studio.settings import StudioSettings
+from backend.studio.studio import Studio
 from ui.layout import build_demo, ready_to_serve
 from ui.lazy_session_state import _EAGER, LazySessionState
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from standin import REPO_ROOT
-from tests.conftest import pick_free_port
+from tests.helpers import pick_free_port, standin_stats
 
 API_KEY = "standin-key"
 SERVED = "qwen-test"
@@ -80,10 +80,6 @@ def stream_text(base_url: str, messages: list[dict], max_tokens: int = 16) -> tu
     chunks = list(client_for(base_url).chat.completions.create(
         model=SERVED, messages=messages, max_tokens=max_tokens, stream=True, stream_options={"include_usage": True}))
     return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices), chunks[-1].usage
-
-
-def stats(base_url: str) -> dict:
-    return httpx.get(base_url + "/standin/stats", timeout=5).json()
 
 
 def test_health_is_503_while_loading() -> None:
@@ -193,7 +189,7 @@ def test_too_long_prompt_gets_a_400(standin: str) -> None:
 
 
 def test_closing_the_stream_aborts_the_request(standin: str) -> None:
-    before = stats(standin)
+    before = standin_stats(standin)
     stream = client_for(standin).chat.completions.create(
         model=SERVED, messages=[{"role": "user", "content": "Talk for a while."}], max_tokens=2000, stream=True)
     for index, _chunk in enumerate(stream):
@@ -201,9 +197,9 @@ def test_closing_the_stream_aborts_the_request(standin: str) -> None:
             break
     stream.close()
     deadline = time.monotonic() + 10
-    while stats(standin)["aborted"] == before["aborted"] and time.monotonic() < deadline:
+    while standin_stats(standin)["aborted"] == before["aborted"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    after = stats(standin)
+    after = standin_stats(standin)
     assert after["aborted"] == before["aborted"] + 1
     assert after["active"] == 0
     assert after["completed"] == before["completed"]

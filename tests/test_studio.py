@@ -3,6 +3,9 @@ shared stand-in engine (no Gradio, no browser)."""
 
 from __future__ import annotations
 
+import base64
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,12 +17,15 @@ from backend.chat.session import SamplingParams
 from backend.endpoint import Endpoint
 from backend.engine.supervisor import Supervisor
 from backend.errors import UserError
+from backend.grounding.presets import get_preset
 from backend.plans.planner import PlanRequest
 from backend.studio.fixed_endpoint import FixedEndpoint
-from backend.studio.studio import NOTHING_TO_SEND, PUBLIC_MODEL_REFUSAL, Studio, StudioSettings
+from backend.studio.session import BrowserSession, TurnView
+from backend.studio.settings import NOTHING_TO_SEND, PUBLIC_MODEL_REFUSAL, StudioSettings
+from backend.studio.studio import Studio
 from backend.studio.viewer import HIDDEN_URL, AdminRequired
-from tests.conftest import TEST_SETTINGS
-from tests.ui_harness import ADMIN_TOKEN, TWO_H100
+from tests.helpers import ADMIN_TOKEN, TEST_SETTINGS, TWO_H100, pick_free_port, wait_until
+from tests.hostile_inputs import write_video
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=64)
 
@@ -113,3 +119,106 @@ def test_a_public_visitor_plans_only_catalog_models(public_studio: Studio) -> No
     with pytest.raises(UserError, match=PUBLIC_MODEL_REFUSAL[:40]):
         public_studio.plan(request, public_studio.viewer())
     assert public_studio.plan(replace(request, model="3B"), public_studio.viewer()).fits
+
+
+# ----- journeys: a second question about the same photo or video ---------------------------------------------------
+def say(studio: Studio, session: BrowserSession, text: str, paths: list[str] = ()) -> TurnView:
+    """Send one message the way the chat panel does and draw its answer; returns what the chat shows for it."""
+    media = studio.prepare_media(list(paths))
+    updates = session.chat.send(text, media.images, media.videos)
+    view = TurnView()
+    session.show(updates.turn, view)
+    for _update in updates:
+        pass
+    studio.finish_turn(session, updates.turn, view)
+    return view
+
+
+def test_a_follow_up_without_an_attachment_is_drawn_on_the_conversations_photo(studio: Studio,
+                                                                              tmp_path: Path) -> None:
+    session = studio.new_session()
+    picture = photo(tmp_path / "wide.png")
+    first = say(studio, session, "Find the cat.", [picture])
+    follow_up = say(studio, session, "Where is the middle of it?")
+    assert first.grounding is not None and first.grounding.notes == ()
+    assert follow_up.overlay_path and follow_up.grounding_image == picture
+    [point] = follow_up.grounding.items
+    assert point.point == pytest.approx((1280, 720), abs=0.06)  # the sent frame's corner, on the original
+    assert "message 1, the newest image of the conversation" in follow_up.grounding.notes[0]
+
+
+def test_a_follow_up_is_drawn_on_the_newest_of_several_photos(studio: Studio, tmp_path: Path) -> None:
+    session = studio.new_session()
+    say(studio, session, "What is in this picture?", [photo(tmp_path / "old.png", (640, 480))])
+    newest = photo(tmp_path / "new.png", (1000, 500))
+    say(studio, session, "What is in this one?", [newest])
+    follow_up = say(studio, session, "Find the cat.")
+    assert follow_up.grounding_image == newest and follow_up.grounding.original_size == (1000, 500)
+    assert "message 2" in follow_up.grounding.notes[0]
+
+
+def test_ask_draws_a_follow_up_on_the_image_its_history_holds(studio: Studio, tmp_path: Path) -> None:
+    data = "data:image/png;base64," + base64.b64encode(Path(photo(tmp_path / "p.png")).read_bytes()).decode()
+    history = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data}},
+                                            {"type": "text", "text": "What is in this picture?"}]},
+               {"role": "assistant", "content": "A white picture."}]
+    answer = studio.ask("Find the cat.", [], history, GREEDY, studio.viewer())
+    [item] = answer["items"]
+    assert item["label"] == "cat" and item["bbox"][2] == pytest.approx(110 * 1280 / 1288, abs=0.06)
+    assert answer["images"] == [{"original_size": [1280, 720], "sent_size": [1288, 728]}]
+    assert answer["overlay"] and any("newest image of the conversation" in note for note in answer["notes"])
+
+
+def test_video_events_asked_as_a_follow_up_still_fill_the_timeline(studio: Studio, tmp_path: Path) -> None:
+    session = studio.new_session()
+    clip = str(write_video(tmp_path / "clip.mp4", frames=20, fps=10.0, size=(160, 120)))
+    say(studio, session, "What is in this video?", [clip])
+    events = say(studio, session, get_preset("video-events").prompt())
+    assert [caption.split(" ", 1)[1] for _path, caption in events.timeline] == ["The screen is dark.",
+                                                                                  "It turns light."]
+    assert "the video of message 1" in events.timeline_note
+
+
+# ----- journeys: a dying engine, a public visitor -------------------------------------------------------------------
+def test_a_public_visitor_with_no_engine_reads_only_what_they_can_do(public_studio: Studio) -> None:
+    session = public_studio.new_session()
+    updates = session.chat.send("Hello?")
+    list(updates)
+    told = updates.turn.error
+    assert "only its admin can start one" in told
+    assert "Server tab" not in told and "attach" not in told.lower()
+
+
+def test_the_admin_with_no_engine_is_told_where_to_start_one(studio: Studio, tmp_path: Path) -> None:
+    idle = Studio(Supervisor(tmp_path / "runs", TEST_SETTINGS), StudioSettings(work_dir=tmp_path / "idle"))
+    with pytest.raises(UserError, match="No model server is running. Launch one, or attach"):
+        idle.ask("Hello?", [], [], GREEDY, idle.viewer())
+
+
+def test_an_attached_server_that_dies_is_said_as_it_is_and_answers_again_when_back(tmp_path: Path) -> None:
+    port, key = pick_free_port(), "sk-journey"
+    studio = Studio(Supervisor(tmp_path / "runs", TEST_SETTINGS), StudioSettings(work_dir=tmp_path / "w"))
+    engine = standin_on(port, key)
+    try:
+        studio.attach(f"http://127.0.0.1:{port}", key, studio.viewer())
+        assert wait_until(lambda: studio.supervisor.status().is_ready, 20)
+        assert studio.ask("Hello.", [], [], GREEDY, studio.viewer())["status"] == "done"
+        engine.kill()
+        engine.wait()
+        assert wait_until(lambda: not studio.supervisor.status().is_ready, 20)
+        with pytest.raises(UserError, match=r"attached model server at http://127\.0\.0\.1:\d+ is not answering"):
+            studio.ask("Still there?", [], [], GREEDY, studio.viewer())
+        assert studio.supervisor.served_model() == "Qwen/Qwen2.5-VL-7B-Instruct"  # still known while it is down
+        engine = standin_on(port, key)
+        assert wait_until(lambda: studio.supervisor.status().is_ready, 30)
+        assert studio.ask("Back?", [], [], GREEDY, studio.viewer())["status"] == "done"
+    finally:
+        engine.kill()
+        engine.wait()
+        studio.supervisor.close()
+
+
+def standin_on(port: int, key: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
+                             "--load-seconds", "0.1", "--tpot-ms", "1"], cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

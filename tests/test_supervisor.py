@@ -21,9 +21,8 @@ from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS
 from backend.plans.planner import PlanRequest, make_plan
 from standin import standin_plan
-from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
+from tests.helpers import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
-from tests.ui_harness import wait_until
 
 LOADING_PHASES = [Phase.STARTING, Phase.LOADING_WEIGHTS, Phase.KV_CACHE, Phase.CUDA_GRAPHS, Phase.WARMING_UP,
                   Phase.READY]

@@ -18,7 +18,7 @@ import pytest
 from backend.engine.status import Mode, Phase
 from backend.engine.supervisor import LaunchRefused, Supervisor
 from standin import REPO_ROOT
-from tests.conftest import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, pick_free_port
+from tests.helpers import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, pick_free_port
 from tests.process_checks import child_pids, gone, standin_pids, tree_pids
 
 

@@ -24,8 +24,7 @@ from PIL import Image
 
 from backend.endpoint import Endpoint
 from backend.studio.files import RecentFiles
-from tests.conftest import pick_free_port
-from tests.ui_harness import ADMIN_TOKEN, RunningUi, start_ui, wait_until
+from tests.helpers import ADMIN_TOKEN, RunningUi, pick_free_port, start_ui, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]

@@ -13,11 +13,10 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.ui_harness import CHROMIUM, RunningUi, start_ui, wait_until
+from tests.helpers import CHROMIUM, RunningUi, shot, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0], the first label's colour
 ANSWERS = [{"match": "(?i)what is in", "answer": "A red square on a blue background."}]
 
@@ -52,12 +51,6 @@ def page(browser, ui: RunningUi) -> Iterator[object]:
 def ready(ui: RunningUi) -> RunningUi:
     """The UI with its engine ready (launched here when no earlier test did)."""
     return ui.ensure_ready()
-
-
-def shot(page, name: str) -> None:
-    """Save a full-page screenshot for people to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def pick(page, label: str, option: str) -> None:

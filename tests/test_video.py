@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-import struct
 import wave
 
 import cv2
@@ -22,6 +21,7 @@ from backend.media.video import (
     smart_nframes,
     with_clip,
 )
+from tests.hostile_inputs import audio_only_mp4
 
 
 @pytest.fixture(scope="module")
@@ -99,40 +99,6 @@ def sglang_decoder(source, monkeypatch):
         return VideoDecoderWrapper(source)
     except (RuntimeError, OSError, ImportError) as error:
         pytest.skip(f"SGLang's video decoder cannot run here: {str(error).splitlines()[0]}")
-
-
-def audio_only_mp4() -> bytes:
-    """A valid MP4 whose only track is 1 s of 8 kHz PCM sound (ffprobe: one Audio stream, no video)."""
-
-    def box(kind, body):
-        return struct.pack(">I", 8 + len(body)) + kind + body
-
-    def full(kind, body, flags=0):
-        return box(kind, struct.pack(">I", flags) + body)
-
-    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-    samples = 8000
-    ftyp = box(b"ftyp", b"M4A " + struct.pack(">I", 0) + b"M4A mp42isom")
-    mvhd = full(b"mvhd", struct.pack(">IIIIIH", 0, 0, 1000, 1000, 0x10000, 0x100) + bytes(10) + matrix
-                + bytes(24) + struct.pack(">I", 2))
-    tkhd = full(b"tkhd", struct.pack(">IIIII", 0, 0, 1, 0, 1000) + bytes(8) + struct.pack(">HHHH", 0, 0, 0x100, 0)
-                + matrix + struct.pack(">II", 0, 0), flags=7)
-    mdhd = full(b"mdhd", struct.pack(">IIIIHH", 0, 0, 8000, samples, 0x55C4, 0))
-    hdlr = full(b"hdlr", struct.pack(">I", 0) + b"soun" + bytes(12) + b"SoundHandler\0")
-    minf_head = full(b"smhd", struct.pack(">HH", 0, 0)) + box(
-        b"dinf", full(b"dref", struct.pack(">I", 1) + full(b"url ", b"", flags=1))
-    )
-    entry = box(b"sowt", bytes(6) + struct.pack(">H", 1) + bytes(8) + struct.pack(">HHHHI", 1, 16, 0, 0, 8000 << 16))
-    tables = (full(b"stsd", struct.pack(">I", 1) + entry) + full(b"stts", struct.pack(">III", 1, samples, 1))
-              + full(b"stsc", struct.pack(">IIII", 1, 1, samples, 1)) + full(b"stsz", struct.pack(">II", 2, samples)))
-
-    def moov(data_offset):
-        stbl = box(b"stbl", tables + full(b"stco", struct.pack(">II", 1, data_offset)))
-        trak = box(b"trak", tkhd + box(b"mdia", mdhd + hdlr + box(b"minf", minf_head + stbl)))
-        return box(b"moov", mvhd + trak)
-
-    data_offset = len(ftyp) + len(moov(0)) + 8
-    return ftyp + moov(data_offset) + box(b"mdat", bytes(2 * samples))
 
 
 def test_probe_reads_opencv_metadata(tmp_path):

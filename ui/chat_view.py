@@ -47,6 +47,8 @@ def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
         lines.append(f"ℹ {turn.notice}")
     if view is not None and view.grounding is not None and any(i.kind == "action" for i in view.grounding.items):
         lines.append(action_list(view.grounding))
+    if view is not None and view.timeline_note:
+        lines.append(f"ℹ {view.timeline_note}")
     if view is not None and view.grounding is not None and view.grounding.notes:
         lines.append("\n".join(f"ℹ {note}  " for note in view.grounding.notes))
     if turn.metrics is not None and turn.status is not TurnStatus.FAILED:

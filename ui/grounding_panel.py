@@ -27,6 +27,8 @@ class GroundingPanel:
     image: gr.Image
     answer: gr.Textbox
     family: gr.Dropdown
+    frame: gr.Radio
+    custom_pixels: gr.Number
     draw: gr.Button
 
     @property
@@ -55,7 +57,17 @@ class GroundingPanel:
         return {self.annotated: None, self.result_json: None, self.download: None, self.notes: ""}
 
 
-def build_grounding_panel() -> GroundingPanel:
+def frame_choices(studio: Studio) -> list[tuple[str, str]]:
+    """The frames a pasted answer may have been made in, each with its budget."""
+    server = " / ".join(f"{family.max_pixels / 1e6:.1f} MP for {name}" for name, family in FAMILIES.items()
+                        if name != "qwen2-vl")
+    return [(f"This app's budget ({studio.settings.image_max_pixels / 1e6:.1f} MP: what its chat and /ask send)",
+             "app"),
+            (f"The server's default: another client's request ({server})", "server"),
+            ("A custom budget (pixels)", "custom")]
+
+
+def build_grounding_panel(studio: Studio) -> GroundingPanel:
     """Create the grounding tab's components (inside the caller's Tab)."""
     gr.Markdown("Boxes and points of the last grounding answer in the chat, mapped to the original image's pixels. "
                 "Or paste an answer below and draw it on any image.")
@@ -73,21 +85,28 @@ def build_grounding_panel() -> GroundingPanel:
                                 placeholder='```json\n[{"bbox_2d": [10, 20, 110, 220], "label": "cat"}]\n```')
             family = gr.Dropdown(list(FAMILIES), value=DEFAULT_FAMILY.name, label="Model family",
                                  info="Qwen2.5-VL answers in model-input pixels; Qwen2-VL / Qwen3-VL in 0-1000")
+            frame = gr.Radio(frame_choices(studio), value="app", label="The image was sent at",
+                             info="Qwen2.5-VL's pixels depend on the size the image was sent at", elem_id="pasted-frame")
+            custom_pixels = gr.Number(studio.settings.image_max_pixels, label="Custom budget (pixels)", precision=0,
+                                      visible=False, elem_id="pasted-pixels")
             draw = gr.Button("Draw", variant="primary", elem_id="pasted-draw")
-    return GroundingPanel(annotated, result_json, download, notes, image, answer, family, draw)
+    return GroundingPanel(annotated, result_json, download, notes, image, answer, family, frame, custom_pixels, draw)
 
 
 def wire_grounding_panel(studio: Studio, panel: GroundingPanel, session: gr.State) -> None:
     """The manual Draw button (its overlay and exports go into the browser session's folder)."""
 
     @shows_user_errors
-    def draw(image_path: str | None, answer: str, family: str, browser: BrowserSession) -> dict:
+    def draw(image_path: str | None, answer: str, family: str, frame: str, custom_pixels: float | None,
+             browser: BrowserSession) -> dict:
         if not image_path:
             raise UserError("Upload an image first.")
-        result = studio.ground(image_path, answer, family)
+        result = studio.ground(image_path, answer, family, studio.sent_budget(frame, family, custom_pixels))
         if not result.found:
             gr.Warning("No box or point found in the answer. " + " ".join(result.notes))
         return panel.values(studio, browser, result, image_path)
 
-    panel.draw.click(draw, [panel.image, panel.answer, panel.family, session], panel.outputs,
-                     api_visibility="private", concurrency_limit=4)
+    panel.draw.click(draw, [panel.image, panel.answer, panel.family, panel.frame, panel.custom_pixels, session],
+                     panel.outputs, api_visibility="private", concurrency_limit=4)
+    panel.frame.change(lambda frame: gr.Number(visible=frame == "custom"), [panel.frame], [panel.custom_pixels],
+                       queue=False, api_visibility="private")

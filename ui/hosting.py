@@ -16,7 +16,8 @@ from backend.engine.supervisor import Supervisor
 from backend.hardware import detect_gpus
 from backend.media.images import APP_MAX_PIXELS
 from backend.plans.planner import PlanRequest
-from backend.studio.studio import NO_GPU, Studio, StudioSettings
+from backend.studio.settings import NO_GPU, StudioSettings
+from backend.studio.studio import Studio
 from backend.studio.viewer import PUBLIC_MAX_FILE_SIZE, Viewer
 from ui.layout import CSS, build_demo, ready_to_serve
 

@@ -12,7 +12,8 @@ from backend.hardware import CATALOG
 from backend.models import CATALOG as MODEL_CATALOG
 from backend.plans.errors import PlanInputError
 from backend.plans.planner import ENGINES, PlanRequest
-from backend.studio.studio import NO_SERVER_SNIPPET, Studio
+from backend.studio.settings import NO_SERVER_SNIPPET
+from backend.studio.studio import Studio
 from ui.errors import shows_user_errors
 from ui.status_view import (
     ATTACH_HELP,
@@ -267,16 +268,16 @@ def refresh_values(panel: LaunchPanel, studio: Studio, page_url: str) -> dict:
     attached = status.mode is Mode.ATTACHED
     busy = status.phase in (Phase.STARTING, Phase.STOPPING)
     stoppable = status.phase not in (Phase.IDLE, Phase.STOPPED) and not busy
-    model = endpoint.model if endpoint else (status.plan.served_model_name if status.plan else "")
-    samples = studio.server_metrics.refresh(endpoint) if attached else []
+    model = endpoint.model if endpoint else studio.supervisor.served_model()
+    samples = studio.server_metrics.refresh(endpoint) if attached and status.is_ready else []
     info = attached_markdown(status, model, samples[-1] if samples else None) if attached else ""
-    values = {
-        panel.progress: progress_html(status), panel.failure: failure_markdown(status),
+    values = {  # an attached server's health is said once, in `info`
+        panel.progress: progress_html(status), panel.failure: "" if attached else failure_markdown(status),
         panel.log: log_text(status), panel.snippet: studio.client_snippet(viewer, page_url),
         panel.stop: gr.Button("Detach" if attached else "Stop engine", interactive=stoppable,
                               variant="stop" if stoppable else "secondary"),
         panel.server_info: info,
-        panel.notice: "" if attached or studio.detected else ATTACH_HELP,
+        panel.notice: "" if attached or studio.detected or not viewer.admin else ATTACH_HELP,
     }
     if attached:
         values[panel.plan], values[panel.command] = gr.Markdown(visible=False), gr.Code(visible=False)

@@ -57,7 +57,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
                     chat.speeds.render()
                     chat.timeline.render()
             with gr.Tab("Grounding", id="grounding"):
-                grounding = build_grounding_panel()
+                grounding = build_grounding_panel(studio)
             with gr.Tab("Batch", id="batch"):
                 batch = build_batch_panel(studio)
             with gr.Tab("Server", id="server"):
@@ -70,7 +70,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
         def refresh(request: gr.Request) -> dict:
             status, endpoint = studio.status(studio.viewer()), studio.endpoint()
             samples = studio.server_metrics.refresh(endpoint)
-            model = endpoint.model if endpoint else ""
+            model = endpoint.model if endpoint else studio.supervisor.served_model()
             plot, empty = server_load_views(samples, endpoint is not None, studio.server_metrics.exports_metrics)
             return {badge: status_badge(status, model), server_plot: plot, no_metrics: empty,
                     **refresh_values(launch, studio, page_url(request))}

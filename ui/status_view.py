@@ -9,7 +9,7 @@ import pandas as pd
 from backend.engine.load_history import ServerSample
 from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
 from backend.plans.planner import LaunchPlan
-from backend.studio.studio import NO_GPU
+from backend.studio.settings import NO_GPU
 from backend.studio.viewer import HIDDEN_URL, Viewer
 
 _BADGE_COLORS = {"ready": "#15803d", "loading": "#b45309", "failed": "#b91c1c", "idle": "#4b5563"}
@@ -35,6 +35,8 @@ def status_badge(status: ServerStatus, model: str = "") -> str:
     up = f" · up {status.uptime_s:.0f} s" if status.phase == Phase.READY and status.uptime_s else ""
     attached = " (attached)" if status.mode == Mode.ATTACHED else ""
     label = "no engine" if status.phase == Phase.IDLE else status.phase.value
+    if status.mode == Mode.ATTACHED and status.phase == Phase.FAILED:
+        label = "not answering"  # an attached server has not failed to start: it stopped answering
     detail = html.escape(f"{model}{where}{attached}{up}".strip())
     return (f'<div id="status-badge" data-phase="{html.escape(status.phase.value)}" data-kind="{kind}">'
             f'<span style="background:{_BADGE_COLORS[kind]};color:white;border-radius:999px;padding:2px 10px;'
@@ -45,11 +47,10 @@ def progress_html(status: ServerStatus) -> str:
     """A bar over the whole start-up and one line per load phase: done, current, to come. An attached server has no
     start-up here: one line says where it is and whether it answers."""
     if status.mode == Mode.ATTACHED:
-        health = "answering" if status.is_ready else "not answering"
+        health = "answering" if status.is_ready else "not answering (see Attached server)"
         where = status.base_url or HIDDEN_URL
         return (f'<div id="load-progress" data-mode="attached" data-phase="{html.escape(status.phase.value)}">'
-                f"Attached to <code>{html.escape(where)}</code>: {health}. "
-                f"<small>{html.escape(status.message)}</small></div>")
+                f"Attached to <code>{html.escape(where)}</code>: {health}.</div>")
     percent = round(100 * max(0.0, min(1.0, status.progress)))
     seen = {mark.phase: mark.elapsed_s for mark in status.phase_marks}
     rows = []
@@ -94,6 +95,8 @@ def verdict_markdown(refusal: str) -> str:
 
 def plan_markdown(plan: LaunchPlan, viewer: Viewer) -> str:
     """The plan's numbers and their reasons (a plan that does not fit: why, and what would)."""
+    if not plan.fits and not viewer.admin:  # a visitor can change nothing here: no advice meant for the admin
+        return "### No engine plan here\n\n*Read-only public demo: the admin launches and stops the engine.*"
     if not plan.fits:
         return f"### ✗ Cannot launch\n\n**{plan.refusal}**"
     where = f"at `{plan.base_url}/v1`" if viewer.sees_internals else "on the port it gets when launched"
@@ -107,7 +110,9 @@ def plan_markdown(plan: LaunchPlan, viewer: Viewer) -> str:
 def attached_markdown(status: ServerStatus, model: str, load: ServerSample | None) -> str:
     """The attached server: where (hidden from a public visitor), which model, its health and its load."""
     where = f"`{status.base_url}`" if status.base_url else HIDDEN_URL
-    health = "✓ answering" if status.is_ready else f"✗ not answering — {status.last_error}"
+    why = status.cause.evidence if status.cause and status.cause.evidence else status.last_error
+    health = ("✓ answering" if status.is_ready
+              else f"✗ not answering ({why}); the app keeps checking and reconnects by itself")
     lines = [f"### Attached server\n\n- URL: {where}", f"- Model: `{model or 'unknown'}`", f"- Health: {health}"]
     if load is not None:
         lines.append(f"- Load: {load.running_requests:.0f} running, {load.queued_requests:.0f} queued, "

@@ -21,7 +21,8 @@ from backend.families import family_for_model, get_family
 from backend.media.images import APP_MAX_PIXELS
 from backend.studio.batch import StartedBatch
 from backend.studio.fixed_endpoint import FixedEndpoint
-from backend.studio.studio import Studio, StudioSettings
+from backend.studio.settings import StudioSettings
+from backend.studio.studio import Studio
 from backend.studio.viewer import Viewer
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_ARGS = 0, 1, 2

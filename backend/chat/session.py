@@ -15,14 +15,7 @@ import httpx
 import openai
 import openai.resources.chat  # noqa: F401 - the SDK imports it on a client's first request otherwise: the first answer's cost
 
-from backend.chat.conversation import (
-    DEFAULT_SYSTEM_PROMPT,
-    BuiltRequest,
-    Conversation,
-    Turn,
-    TurnStatus,
-    build_request,
-)
+from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, BuiltRequest, Conversation, Turn, TurnStatus, build_request
 from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotReady, explain, explain_broken_stream
 from backend.chat.metrics import AnswerClock, AnswerMetrics
 from backend.chat.transport import RequestSocket
@@ -79,6 +72,8 @@ class AnswerStream(Iterator[StreamUpdate]):
         self._closer()
 
 
+NO_SERVER = "No model server is running. Launch one, or attach to a running server, in the Server tab, then send again."
+
 class ChatSession:
     """One conversation with one endpoint; answers one message at a time."""
 
@@ -92,8 +87,10 @@ class ChatSession:
         timeout_s: float = 600.0,
         http_client: httpx.Client | None = None,
         name_server: bool = True,  # False (public demos): errors never show the engine's address
+        unavailable: Callable[[], str] | None = None,  # why there is no endpoint now, in words that match the state
     ) -> None:
         self._endpoint = endpoint
+        self._unavailable = unavailable
         self.name_server = name_server
         self.conversation = Conversation(system_prompt=system_prompt)
         self.sampling = sampling or SamplingParams()
@@ -171,8 +168,7 @@ class ChatSession:
         request: BuiltRequest | None = None
         try:
             if endpoint is None:
-                raise ServerNotReady("No model server is running. Launch one, or attach to a running server, in the "
-                                     "Server tab, then send again.")
+                raise ServerNotReady(self._unavailable() if self._unavailable else NO_SERVER)
             request = self._build(endpoint)
             turn.notice = request.notice
             clock = AnswerClock(request.vision_tokens)

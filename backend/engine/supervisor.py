@@ -74,6 +74,13 @@ class Supervisor:
             return attachment.endpoint
         return run.endpoint() if run is not None else None
 
+    def served_model(self) -> str:
+        """The model name the engine serves, or would once up again: the plan's, else the attached server's."""
+        attachment, plan = self._attachment, self.status().plan
+        if attachment is not None:
+            return attachment.endpoint.model
+        return plan.served_model_name if plan else ""
+
     def launch(self, plan: LaunchPlan) -> ServerStatus:
         """Start the plan (returns at once; watch status() or call wait_ready()). A second call with the same
         command while it is starting or serving changes nothing; another plan replaces the running engine."""

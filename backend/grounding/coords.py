@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.families import family_for_model, get_family
+from backend.families import DEFAULT_FAMILY, RELATIVE_RANGE, family_for_model, get_family
 from backend.grounding.items import RawItem, display_label
 
 Size = tuple[int, int]  # (width, height)
@@ -182,6 +182,13 @@ def _frame_hint(raw_items: Sequence[RawItem], frame: tuple[float, float], family
     ys = [value for raw in raw_items for value in raw.coords[1::2]]
     if not xs or (max(xs) <= frame[0] * _OUTSIDE_TOLERANCE and max(ys) <= frame[1] * _OUTSIDE_TOLERANCE):
         return ""
+    if uses_absolute_pixels(family) and max(*xs, *ys) > RELATIVE_RANGE * _OUTSIDE_TOLERANCE:
+        # beyond 0-1000 too: no family reads these, a bigger frame does (another client sent the image larger)
+        return (
+            f"Some coordinates lie well beyond the {frame[0]:.0f}x{frame[1]:.0f} model-input image: the answer "
+            "was probably made for the image sent larger (another client sends up to the server's default, "
+            f"{DEFAULT_FAMILY.max_pixels / 1e6:.1f} MP). Choose the frame it was sent in."
+        )
     if uses_absolute_pixels(family):
         return (
             f"Some coordinates lie well beyond the {frame[0]:.0f}x{frame[1]:.0f} model-input image; "

@@ -4,6 +4,7 @@ here and nowhere else."""
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,5 +104,9 @@ class MediaPreparer:
 
 
 def upright_picture(image: PreparedImage | str | Path) -> Image.Image:
-    """The original picture, upright (EXIF applied) and RGB, at the original size a PreparedImage reports."""
+    """The original picture, upright (EXIF applied) and RGB, at the original size a PreparedImage reports. An image
+    that came as bytes (an API history's data URL) keeps no original: its sent picture, scaled to that size."""
+    if isinstance(image, PreparedImage) and not image.source:
+        sent = _load_upright(base64.b64decode(image.data_url.split(",", 1)[1]))
+        return sent.resize(image.original_size, Image.Resampling.BICUBIC)
     return _load_upright(image.source if isinstance(image, PreparedImage) else image)

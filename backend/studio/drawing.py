@@ -4,12 +4,13 @@ it names, and the upright copies the browser shows them on. Files go into the as
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
 
 from backend.chat.conversation import Turn, TurnStatus
-from backend.chat.grounded import ground_turn_answer
+from backend.chat.grounded import ground_turn_answer, subject_of
 from backend.families import Family
 from backend.grounding import GroundingResult
 from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
@@ -29,21 +30,24 @@ def finish_turn(session: BrowserSession, family: Family, turn: Turn, view: TurnV
         session.record_speed(turn.metrics.tokens_per_s)
     if turn.status not in DRAWN_STATUSES or not turn.answer:
         return
-    if turn.images:
-        draw_on_images(session.files, family, turn, view)
-    if turn.videos:
-        view.timeline = video_timeline(session.files, turn.answer, turn.videos[-1])
+    subject = subject_of(turn, session.chat.turns)  # a follow-up that attaches nothing: the newest media
+    if subject.images:
+        draw_on_images(session.files, family, turn, session.chat.turns, view)
+    if subject.videos:
+        view.timeline = video_timeline(session.files, turn.answer, subject.videos[-1])
+        view.timeline_note = subject.note
 
 
-def draw_on_images(files: WorkFolder, family: Family, turn: Turn, view: TurnView) -> None:
-    """Ground the answer on the turn's images and save the overlay. When nothing could be drawn but the answer
-    held coordinates, the result is kept without an overlay, so its notes tell the user why."""
-    result = ground_turn_answer(turn, family.name)
+def draw_on_images(files: WorkFolder, family: Family, turn: Turn, turns: Sequence[Turn], view: TurnView) -> None:
+    """Ground the answer on the images it is about and save the overlay. When nothing could be drawn but the
+    answer held coordinates, the result is kept without an overlay, so its notes tell the user why."""
+    result = ground_turn_answer(turn, family.name, turns)
     if result is None or (not result.found and not result.notes):
         return
     if result.found and result.overlay is not None:
         view.overlay_path = save_overlay(files, result)
-    view.grounding, view.grounding_image = result, turn.images[result.image_index or 0].source
+    images = subject_of(turn, turns).images
+    view.grounding, view.grounding_image = result, images[result.image_index or 0].source
 
 
 def upright_file(files: WorkFolder, path: str) -> str:

@@ -21,6 +21,9 @@ class FixedEndpoint:
     def endpoint(self) -> Endpoint:
         return self._endpoint
 
+    def served_model(self) -> str:
+        return self._endpoint.model
+
     def launch(self, plan: LaunchPlan) -> ServerStatus:
         raise LaunchRefused("app.py batch sends to --endpoint; it launches no engine.")
 

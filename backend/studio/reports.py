@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from backend.chat.conversation import Turn
-from backend.chat.grounded import items_json
+from backend.chat.grounded import items_json, subject_of
 from backend.chat.metrics import metrics_json
+from backend.chat.session import NO_SERVER
 from backend.endpoint import Endpoint
-from backend.engine.status import ServerStatus
+from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
 from backend.grounding import GroundingResult
 from backend.grounding.moments import moments_json, parse_moments
 from backend.studio.viewer import Viewer
@@ -37,16 +39,45 @@ def status_json(status: ServerStatus, endpoint: Endpoint | None, viewer: Viewer)
     }
 
 
-def video_moments(turn: Turn) -> list[dict[str, Any]]:
-    """The moments the answer names in the turn's (last) video, in time order."""
-    if not turn.videos or not turn.answer:
+def unavailable_text(status: ServerStatus, viewer: Viewer) -> str:
+    """Why no answer can be had now, from a status already redacted for `viewer`: an attached server that stopped
+    answering, an engine still loading, one that failed, or none at all; only what this viewer can act on."""
+    where = f" at {status.base_url}" if status.base_url else ""
+    if status.mode is Mode.ATTACHED:
+        why = f" ({status.cause.evidence})" if status.cause and status.cause.evidence else ""
+        then = ", or attach another server in the Server tab" if viewer.admin else ""
+        return (f"The attached model server{where} is not answering{why}. The app keeps checking it: send again "
+                f"once it is back{then}. Your conversation is kept.")
+    if status.phase in LOADING_ORDER and status.phase is not Phase.READY:
+        return (f"The model server is still starting ({status.phase.value}, {round(100 * status.progress)}%). "
+                "Send again when it is ready; your message is kept.")
+    if status.phase is Phase.STOPPING:
+        return "The model server is stopping. Launch or attach one in the Server tab, then send again." \
+            if viewer.admin else "This demo's model server is stopping. Try again later; your message is kept."
+    if not viewer.admin:
+        return ("No model server is running on this demo right now; only its admin can start one. Try again later; "
+                "your message is kept.")
+    if status.phase is Phase.FAILED and status.cause is not None:
+        return (f"No model server is running: the last launch failed ({status.cause.summary.rstrip('.')}). Launch "
+                "it again (or attach to a running server) in the Server tab, then send again.")
+    return NO_SERVER
+
+
+def video_moments(turn: Turn, turns: Sequence[Turn] = ()) -> list[dict[str, Any]]:
+    """The moments the answer names in the (last) video it is about, in time order."""
+    videos = subject_of(turn, turns).videos
+    if not videos or not turn.answer:
         return []
-    return moments_json(parse_moments(turn.answer, duration_s=turn.videos[-1].info.duration_s).moments)
+    return moments_json(parse_moments(turn.answer, duration_s=videos[-1].info.duration_s).moments)
 
 
-def answer_json(turn: Turn, grounding: GroundingResult | None, overlay: str | None) -> dict[str, Any]:
-    """The /ask reply for a finished turn (overlay: the drawn image's path, or None)."""
+def answer_json(turn: Turn, grounding: GroundingResult | None, overlay: str | None,
+                turns: Sequence[Turn] = ()) -> dict[str, Any]:
+    """The /ask reply for a finished turn of the conversation `turns` (overlay: the drawn image's path, or None)."""
     notes = ([turn.notice] if turn.notice else []) + list(grounding.notes if grounding else ())
+    subject = subject_of(turn, turns)
+    if subject.note and not grounding and subject.videos:
+        notes.append(subject.note)
     return {
         "answer": turn.answer,
         "status": turn.status.value,
@@ -54,7 +85,7 @@ def answer_json(turn: Turn, grounding: GroundingResult | None, overlay: str | No
         "items": items_json(grounding),
         "notes": notes,
         "images": [{"original_size": list(image.original_size), "sent_size": list(image.input_size)}
-                   for image in turn.images],
-        "moments": video_moments(turn),
+                   for image in subject.images],
+        "moments": video_moments(turn, turns),
         "overlay": overlay,
     }

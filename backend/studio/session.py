@@ -20,18 +20,21 @@ class TurnView:
     grounding: GroundingResult | None = None
     grounding_image: str | None = None  # the uploaded image the grounding belongs to
     timeline: tuple[tuple[str, str], ...] = ()  # (thumbnail path, caption) per video moment
+    timeline_note: str = ""  # a follow-up's moments: which earlier message's video they are in
 
 
 class BrowserSession:
     """One browser's conversation (held in a gr.State): the chat, its views, and recent answer speeds. Its
     overlays, thumbnails and exports go into a folder of its own, removed by close()."""
 
-    def __init__(self, work: WorkFolder, endpoint: Callable[[], Endpoint | None], name_server: bool) -> None:
+    def __init__(self, work: WorkFolder, endpoint: Callable[[], Endpoint | None], name_server: bool,
+                 unavailable: Callable[[], str] | None = None) -> None:
         """work: the app's work folder (the session gets a folder of its own in it); endpoint: where answers go
-        now; name_server: whether errors may name the engine's address (not to a public demo's visitors)."""
-        self._made_with = (work, endpoint, name_server)
+        now; name_server: whether errors may name the engine's address (not to a public demo's visitors);
+        unavailable: why there is no endpoint now, as this session's viewer may read it."""
+        self._made_with = (work, endpoint, name_server, unavailable)
         self.files = work.session()
-        self.chat = ChatSession(endpoint, name_server=name_server)
+        self.chat = ChatSession(endpoint, name_server=name_server, unavailable=unavailable)
         self._views: dict[int, tuple[Turn, TurnView]] = {}  # by id of the turn (turns are not hashable)
         self.speeds: list[tuple[int, float]] = []  # (answer number, tok/s)
         self.answers = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +26,6 @@ from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.grounding import GroundingResult, ground
 from backend.hardware import DetectedGpu, describe_gpus, find_gpu
 from backend.media.encode import save_picture
-from backend.media.images import APP_MAX_PIXELS
 from backend.media.uploads import MediaPolicy, MediaPreparer, PreparedMedia, upright_picture
 from backend.media.video import VideoLimits
 from backend.models import ModelError, catalog_spec
@@ -35,25 +34,20 @@ from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from backend.studio import drawing
 from backend.studio.batch import StartedBatch, overlay_saver
 from backend.studio.files import RecentFiles, WorkFolder
-from backend.studio.reports import answer_json, status_json
+from backend.studio.reports import answer_json, status_json, unavailable_text
 from backend.studio.session import BrowserSession, TurnView
+from backend.studio.settings import (
+    API_OVERLAY_CAP,
+    ATTACHED_REFUSAL,
+    NO_ENGINE_FOR_BATCH,
+    NO_GPU_REFUSAL,
+    NO_SERVER_SNIPPET,
+    NOTHING_TO_SEND,
+    PUBLIC_ANSWERS_PER_VISITOR,
+    PUBLIC_MODEL_REFUSAL,
+    StudioSettings,
+)
 from backend.studio.viewer import Viewer
-
-# /ground and /ask overlays kept on disk: each new one past this deletes the oldest, so a client has that many later
-# calls' time to download its result (gradio_client fetches it right after the call).
-API_OVERLAY_CAP = 64
-# A public demo's fair share: this many answers in flight per visitor, so many visitors still fill the engine's batch.
-PUBLIC_ANSWERS_PER_VISITOR = 4
-NO_GPU = "No GPU was detected on this host"
-ATTACHED_REFUSAL = ("Attached to a running server: this app does not launch its own while attached. Detach first "
-                    "(Server tab) to launch here.")
-NO_GPU_REFUSAL = f"{NO_GPU}: attach to a running server below."
-PUBLIC_MODEL_REFUSAL = ("This public demo plans only its catalog models (3B, 7B, 32B, 72B) and the model it was "
-                        "started with; other Hugging Face ids and local folders are not available here.")
-NOTHING_TO_SEND = "Nothing to send: the message is empty. Type a message or attach an image or video."
-NO_ENGINE_FOR_BATCH = ("No model server is running. Start one (or attach to one) on the Server tab, then run the "
-                       "batch again.")
-NO_SERVER_SNIPPET = "# No server is answering yet: launch or attach one."
 
 
 class AnswerFailed(UserError):
@@ -65,31 +59,10 @@ class Engine(Protocol):
 
     def status(self) -> ServerStatus: ...
     def endpoint(self) -> Endpoint | None: ...
+    def served_model(self) -> str: ...
     def launch(self, plan: LaunchPlan) -> ServerStatus: ...
     def attach(self, base_url: str, api_key: str = "") -> ServerStatus: ...
     def stop(self) -> ServerStatus: ...
-
-
-@dataclass(frozen=True)
-class StudioSettings:
-    """How the app is hosted and what visitors may do."""
-
-    public: bool = False  # launch panel read-only; launch/attach/stop need admin_token
-    admin_token: str = ""
-    chat_concurrency: int = 32  # chat events at once, so the engine can batch them
-    # answers one visitor may have in flight at once (0: PUBLIC_ANSWERS_PER_VISITOR in public mode, else
-    # chat_concurrency)
-    answers_per_visitor: int = 0
-    queue_size: int = 256  # events waiting in the queue at most; past that a visitor is told the demo is full
-    refresh_s: float = 1.0  # status / log / metrics polling
-    work_dir: Path | None = None  # overlays and exports (None: a fresh temporary folder)
-    examples_dir: Path | None = None  # generated example media (None: the backend's cache folder)
-    image_max_pixels: int = APP_MAX_PIXELS  # per image sent to the model
-    # Uploads and files the app returned are deleted from Gradio's cache once this old, checked this often
-    # (Gradio's delete_cache); examples are kept. A public demo's disk would otherwise fill with strangers' files.
-    cache_max_age_s: int = 24 * 3600
-    cache_check_every_s: int = 3600
-    default_request: PlanRequest = field(default_factory=PlanRequest)
 
 
 class Studio:
@@ -182,6 +155,10 @@ class Studio:
         """Where chats go now (None until an engine is ready)."""
         return self.supervisor.endpoint()
 
+    def unavailable(self, viewer: Viewer) -> str:
+        """Why nothing answers now, in words that match the engine's state and name only what this viewer can do."""
+        return unavailable_text(self.status(viewer), viewer)
+
     def family(self) -> Family:
         """The coordinate family of the engine serving now (of its plan while it loads; Qwen2.5-VL when unknown)."""
         endpoint = self.endpoint()
@@ -215,7 +192,8 @@ class Studio:
 
     def new_session(self) -> BrowserSession:
         """A fresh browser session (its conversation and its own work folder)."""
-        return BrowserSession(self.work, self.endpoint, self.viewer().sees_internals)
+        viewer = self.viewer()
+        return BrowserSession(self.work, self.endpoint, viewer.sees_internals, lambda: self.unavailable(viewer))
 
     def finish_turn(self, session: BrowserSession, turn: Turn, view: TurnView) -> None:
         """Draw a finished answer of the session: boxes and points on its image, or its video's moments."""
@@ -230,7 +208,8 @@ class Studio:
         """A one-request chat session with the history and files prepared the way the browser's chat would."""
         if not (text or "").strip() and not paths:
             raise UserError(NOTHING_TO_SEND)
-        session = ChatSession(self.endpoint, sampling=sampling, name_server=viewer.sees_internals)
+        session = ChatSession(self.endpoint, sampling=sampling, name_server=viewer.sees_internals,
+                              unavailable=lambda: self.unavailable(viewer))
         family = self.family().name
         session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family))
         return session, self.prepare_media(paths)
@@ -255,10 +234,10 @@ class Studio:
             for update in session.send(text, media.images, media.videos):
                 if update.done and update.error:
                     raise AnswerFailed(update.error)
-        turn = session.turns[-1]
-        grounding = ground_turn_answer(turn, self.family().name)
+        turn = session.turns[-1]  # a follow-up that attaches nothing is drawn on the history's newest image
+        grounding = ground_turn_answer(turn, self.family().name, session.turns)
         found = grounding is not None and grounding.found and grounding.overlay is not None
-        return answer_json(turn, grounding, self.save_api_overlay(grounding) if found else None)
+        return answer_json(turn, grounding, self.save_api_overlay(grounding) if found else None, session.turns)
 
     # --- grounding ----------------------------------------------------------------------------------------------
 
@@ -269,6 +248,20 @@ class Studio:
         chosen = family if isinstance(family, Family) else get_family(family) if family else self.family()
         sent = self.media.image(image_path, chosen.name, max_pixels)
         return ground(answer, sent.original_size, sent.input_size, chosen.name, upright_picture(sent))
+
+    def sent_budget(self, frame: str, family: Family | str, custom_pixels: float | None = None) -> int:
+        """The pixel budget an image was sent with, for a frame choice: "app" (this app's: 0), "server" (the
+        server's default for the family: what another client's request gets) or "custom" (custom_pixels)."""
+        chosen = family if isinstance(family, Family) else get_family(family)
+        if frame == "server":
+            return chosen.max_pixels
+        if frame != "custom":
+            return 0
+        pixels = int(custom_pixels or 0)
+        if not chosen.min_pixels <= pixels <= chosen.max_pixels:
+            raise UserError(f"A custom budget is between {chosen.min_pixels:,} and {chosen.max_pixels:,} pixels "
+                            f"for {chosen.name}; {pixels:,} is not.")
+        return pixels
 
     def save_api_overlay(self, result: GroundingResult) -> str:
         """Write an API overlay as PNG among the most recent ones (older ones are deleted); returns its path."""

@@ -30,7 +30,8 @@ from backend.engine.supervisor import Supervisor  # noqa: E402
 from backend.hardware import detect_gpus  # noqa: E402
 from backend.plans.planner import PlanRequest  # noqa: E402
 from backend.studio.session import TurnView  # noqa: E402
-from backend.studio.studio import Studio, StudioSettings  # noqa: E402
+from backend.studio.settings import StudioSettings
+from backend.studio.studio import Studio  # noqa: E402
 from backend.studio.viewer import AdminRequired  # noqa: E402
 
 PASTED = '[{"bbox_2d": [100, 120, 500, 600], "label": "box"}]'
