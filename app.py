@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--max-pixels", type=int, default=int(os.environ.get("MAX_PIXELS") or APP_MAX_PIXELS),
                      help=f"most pixels per image sent to the model, on its 28-pixel grid (default: $MAX_PIXELS or "
                           f"{APP_MAX_PIXELS:,} = 1280 vision tokens; the engine's ceiling is {MAX_PIXELS:,})")
+    web.add_argument("--fetch-urls", action="store_true", default=env_flag("FETCH_URLS"),
+                     help="let a public demo fetch http(s) image links in an API history (public addresses only, "
+                          "after DNS; redirects checked; 50 MB and 20 s caps); a private app always does "
+                          "(default: on when FETCH_URLS=1)")
     web.add_argument("--runs-dir", default="runs", help="engine logs and adoption records (default: runs)")
     return parser
 
@@ -164,7 +168,7 @@ def run_ui(args: argparse.Namespace) -> int:
         server_name=args.server_name, server_port=args.server_port, launch_at_start=args.launch,
         endpoint=args.endpoint, endpoint_api_key=args.api_key or "", endpoint_model=args.served_model_name,
         public=args.public, admin_token=os.environ.get("ADMIN_TOKEN", ""), max_file_size=args.max_file_size,
-        runs_dir=Path(args.runs_dir), image_max_pixels=args.max_pixels,
+        runs_dir=Path(args.runs_dir), image_max_pixels=args.max_pixels, fetch_urls=args.fetch_urls,
     )
     return serve(options, request_from_args(args))
 

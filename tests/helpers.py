@@ -191,6 +191,17 @@ def sglang_plan(port: int, model: str = "7B") -> LaunchPlan:
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 
 
+def send(page, text: str, files: list[Path] = ()) -> None:
+    """Attach files to the multimodal box, type and press Enter."""
+    box = page.locator("#message")
+    if files:
+        box.locator("input[type=file]").set_input_files([str(path) for path in files])
+        page.wait_for_function("n => document.querySelectorAll('#message .thumbnail-item, #message img').length >= n",
+                               arg=len(files), timeout=10_000)
+    box.locator("textarea").fill(text)
+    box.locator("textarea").press("Enter")
+
+
 def shot(page, name: str) -> None:
     """Save a full-page screenshot for people to look at (test-output/screenshots/NAME.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

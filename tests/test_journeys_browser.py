@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, pick_free_port, shot, start_ui, wait_until
+from tests.helpers import CHROMIUM, RunningUi, pick_free_port, send, shot, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -39,16 +39,6 @@ def open_page(browser, url: str, size: str):
     page.goto(url)
     page.locator("#status-badge").wait_for(timeout=20_000)
     return context, page
-
-
-def send(page, text: str, files: list[Path] = ()) -> None:
-    box = page.locator("#message")
-    if files:
-        box.locator("input[type=file]").set_input_files([str(path) for path in files])
-        page.wait_for_function("n => document.querySelectorAll('#message .thumbnail-item, #message img').length >= n",
-                               arg=len(files), timeout=10_000)
-    box.locator("textarea").fill(text)
-    box.locator("textarea").press("Enter")
 
 
 def overlays(page) -> list[str]:
@@ -79,6 +69,11 @@ def test_three_follow_ups_without_attaching_again_are_each_drawn_on_the_photo(br
         page.get_by_role("tab", name="Grounding").click()
         page.locator("#grounding-notes").get_by_text("newest image of the conversation").wait_for(timeout=5_000)
         shot(page, f"journey-follow-ups-grounding-{size}")
+        page.get_by_label("Answer shown (the chat's answers with items)").click()  # back to the first answer
+        page.get_by_role("option", name="#1: Detect the object.").click()
+        notes = page.locator("#grounding-notes")
+        assert wait_until(lambda: "newest image" not in notes.inner_text() and "1 item(s)" in notes.inner_text(),
+                          timeout_s=10), notes.inner_text()
     finally:
         context.close()
 
@@ -123,7 +118,7 @@ def test_an_attached_server_that_dies_and_comes_back_is_said_as_it_is(browser, t
         app.studio.attach(f"http://127.0.0.1:{port}", key, app.studio.viewer())
         assert wait_until(lambda: app.studio.supervisor.status().is_ready, 20)
         send(page, "Hello there.")
-        assert wait_until(lambda: len(bubbles(page)) == 1 and "▌" not in bubbles(page)[0], timeout_s=20), bubbles(page)
+        assert wait_until(lambda: len(bubbles(page)) == 1 and "▌" not in bubbles(page)[0], timeout_s=40), bubbles(page)
         engine.kill()
         engine.wait()
         assert wait_until(lambda: not app.studio.supervisor.status().is_ready, 20)

@@ -117,5 +117,5 @@ def test_endpoint_mode_reports_an_unreachable_server(supervisor: Supervisor, fre
 def test_a_plan_that_does_not_fit_is_refused(supervisor: Supervisor, make_standin_plan: PlanFactory) -> None:
     before = child_pids()
     with pytest.raises(LaunchRefused, match="too big"):
-        supervisor.launch(replace(make_standin_plan(), fits=False, refusal="72B is too big for one GPU."))
+        supervisor.launch(replace(make_standin_plan(), refusal="72B is too big for one GPU."))
     assert child_pids() == before

@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, shot, start_ui, wait_until
+from tests.helpers import CHROMIUM, RunningUi, send, shot, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -57,17 +57,6 @@ def pick(page, label: str, option: str) -> None:
     """Choose an option of a gradio dropdown."""
     page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def send(page, text: str, files: list[Path] = ()) -> None:
-    """Attach files to the multimodal box, type and press Enter."""
-    box = page.locator("#message")
-    if files:
-        box.locator("input[type=file]").set_input_files([str(path) for path in files])
-        page.wait_for_function("n => document.querySelectorAll('#message .thumbnail-item, #message img').length >= n",
-                               arg=len(files), timeout=10_000)
-    box.locator("textarea").fill(text)
-    box.locator("textarea").press("Enter")
 
 
 def last_answer_text(page) -> str:

@@ -41,11 +41,11 @@ def stop_for(session: BrowserSession) -> gr.Button:
 
 def speeds_frame(session: BrowserSession) -> gr.LinePlot:
     """The recent answers' decode speeds; answers are labelled "#n" (in answer order) so the axis only ever shows
-    whole answers, never #1.5."""
+    whole answers, never #1.5. Shown from the second answer on: one point draws no line, only an empty box."""
     labels = [f"#{number}" for number, _speed in session.speeds]
     frame = pd.DataFrame([(label, speed) for label, (_n, speed) in zip(labels, session.speeds)],
                          columns=["answer", "tok/s"])
-    return gr.LinePlot(frame, sort=labels, visible=bool(labels))
+    return gr.LinePlot(frame, sort=labels, visible=len(labels) >= 2)
 
 
 @dataclass
@@ -78,10 +78,10 @@ def build_chat_panel(studio: Studio) -> ChatPanel:
     message = gr.MultimodalTextbox(
         file_types=["image", "video"], file_count="multiple", sources=["upload"], elem_id="message",
         placeholder="Ask about the images or video you attach…", show_label=False, autofocus=True)
-    with gr.Row():
-        stop = gr.Button("■ Stop", variant="secondary", size="sm", elem_id="stop", interactive=False)
-        regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate")
-        clear = gr.Button("Clear", size="sm", elem_id="clear")
+    with gr.Row(elem_id="chat-actions"):
+        stop = gr.Button("■ Stop", variant="secondary", size="sm", elem_id="stop", interactive=False, min_width=60)
+        regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate", min_width=60)
+        clear = gr.Button("Clear", size="sm", elem_id="clear", min_width=60)
     notice = gr.Markdown(elem_id="chat-notice")
     with gr.Row(equal_height=True):
         subject = gr.Textbox(label="Subject for presets", placeholder="e.g. car, person, red ball", scale=2)
@@ -185,7 +185,7 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
     panel.clear.click(clear, [panel.session], outputs, queue=False, api_visibility="private")
     for button, preset in panel.preset_buttons:
         button.click(_preset_filler(preset), [panel.message, panel.subject, panel.system_prompt],
-                     [panel.message, panel.system_prompt], queue=False, api_visibility="private")
+                     [panel.message, panel.system_prompt, panel.notice], queue=False, api_visibility="private")
 
 
 def render_stream(studio: Studio, session: BrowserSession, turn: Turn, view: TurnView,
@@ -209,12 +209,17 @@ def render_stream(studio: Studio, session: BrowserSession, turn: Turn, view: Tur
 
 
 def _preset_filler(preset: Preset):
-    def fill(message: dict | None, subject: str, system: str) -> tuple[dict, str]:
+    def fill(message: dict | None, subject: str, system: str) -> tuple[dict, str, str]:
         files = list((message or {}).get("files") or [])
         if preset.system_prompt:
-            return {"text": preset.prompt(subject), "files": files}, preset.system_prompt
+            sized = " Its {screen_width}x{screen_height} become each screenshot's sent size." \
+                if "{screen_width}" in preset.system_prompt else ""
+            told = (f"ℹ The {preset.title} preset uses a system prompt of its own (under System prompt and "
+                    f"sampling).{sized}")
+            return {"text": preset.prompt(subject), "files": files}, preset.system_prompt, told
         # leaving a preset that set its own system prompt (document parsing) goes back to the default one
         preset_prompts = {other.system_prompt for other in PRESETS if other.system_prompt}
         kept = DEFAULT_SYSTEM_PROMPT if system in preset_prompts else system
-        return {"text": preset.prompt(subject), "files": files}, kept
+        told = "ℹ Back to the default system prompt." if kept != system else ""
+        return {"text": preset.prompt(subject), "files": files}, kept, told
     return fill

@@ -35,7 +35,7 @@ def _user_content(turn: Turn) -> list:
 def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
     """The answer text, then how it ended, what was drawn from it (on which image, what was left out), and what it
     cost."""
-    text = turn.answer
+    text = turn.answer.replace("\t", "  ")  # tab-indented JSON would render with huge indents
     if turn.status in (TurnStatus.PENDING, TurnStatus.STREAMING):
         return (text + CURSOR) if text else "*Thinking…*"
     lines = [text] if text else []
@@ -52,8 +52,15 @@ def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
     if view is not None and view.grounding is not None and view.grounding.notes:
         lines.append("\n".join(f"ℹ {note}  " for note in view.grounding.notes))
     if turn.metrics is not None and turn.status is not TurnStatus.FAILED:
-        lines.append(f"<sub>{format_metrics(turn.metrics)}</sub>")
+        lines.append(f"<sub>{format_metrics(turn.metrics)}{sent_sizes(turn)}</sub>")
     return "\n\n".join(lines)
+
+
+def sent_sizes(turn: Turn) -> str:
+    """The sizes the turn's images were sent at (what grounding answers are in), after the metrics."""
+    sizes = [f"{w}x{h}" + (f" (from {ow}x{oh})" if (ow, oh) != (w, h) else "")
+             for image in turn.images for (w, h), (ow, oh) in [(image.input_size, image.original_size)]]
+    return f" · sent {', '.join(sizes)}" if sizes else ""
 
 
 def action_list(result: GroundingResult) -> str:

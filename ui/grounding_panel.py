@@ -21,6 +21,7 @@ class GroundingPanel:
     """Result views plus the manual inputs."""
 
     annotated: gr.AnnotatedImage
+    answer_choice: gr.Dropdown
     result_json: gr.JSON
     download: gr.File
     notes: gr.Markdown
@@ -34,13 +35,19 @@ class GroundingPanel:
     @property
     def outputs(self) -> list[gr.components.Component]:
         """The components a grounding result fills."""
-        return [self.annotated, self.result_json, self.download, self.notes]
+        return [self.annotated, self.answer_choice, self.result_json, self.download, self.notes]
 
     def show(self, studio: Studio, session: BrowserSession, view: TurnView) -> dict:
-        """Values for a chat turn's grounding (unchanged views when the turn drew nothing)."""
+        """Values for a chat turn's grounding, and the chat's answers with items to go back to (unchanged views
+        when the turn drew nothing)."""
         if view.grounding is None or view.grounding_image is None:
             return {}
-        return self.values(studio, session, view.grounding, view.grounding_image)
+        drawn = drawn_answers(session)
+        chosen = next((number for number, kept in drawn if kept is view), None)
+        return {**self.values(studio, session, view.grounding, view.grounding_image),
+                self.answer_choice: gr.Dropdown(choices=[(label, number) for number, _view, label in
+                                                         answer_labels(session, drawn)],
+                                                value=chosen, visible=len(drawn) > 1)}
 
     def values(self, studio: Studio, session: BrowserSession, result: GroundingResult, image_path: str) -> dict:
         """Values for a result on the image at image_path (its files go into the session's folder)."""
@@ -54,7 +61,20 @@ class GroundingPanel:
 
     def cleared(self) -> dict:
         """Empty views."""
-        return {self.annotated: None, self.result_json: None, self.download: None, self.notes: ""}
+        return {self.annotated: None, self.answer_choice: gr.Dropdown(choices=[], value=None, visible=False),
+                self.result_json: None, self.download: None, self.notes: ""}
+
+
+def drawn_answers(session: BrowserSession) -> list[tuple[int, TurnView]]:
+    """(1-based message number, view) of each answer of the chat that has a grounding, in order."""
+    return [(number, view) for number, view in enumerate(session.views, start=1)
+            if view.grounding is not None and view.grounding_image is not None]
+
+
+def answer_labels(session: BrowserSession, drawn: list[tuple[int, TurnView]]) -> list[tuple[int, TurnView, str]]:
+    """Each drawn answer with a label: its number and the start of the question it answers."""
+    turns = session.chat.turns
+    return [(number, view, f"#{number}: {turns[number - 1].user_text[:40] or '(no text)'}") for number, view in drawn]
 
 
 def frame_choices(studio: Studio) -> list[tuple[str, str]]:
@@ -74,6 +94,8 @@ def build_grounding_panel(studio: Studio) -> GroundingPanel:
     with gr.Row():
         with gr.Column(scale=3):
             annotated = gr.AnnotatedImage(label="Grounding", height=520, elem_id="annotated")
+            answer_choice = gr.Dropdown(label="Answer shown (the chat's answers with items)", choices=[],
+                                        visible=False, elem_id="grounding-answer")
         with gr.Column(scale=2):
             notes = gr.Markdown(elem_id="grounding-notes")
             result_json = gr.JSON(label="Items (original-image pixels)", elem_id="grounding-json", open=True)
@@ -86,11 +108,13 @@ def build_grounding_panel(studio: Studio) -> GroundingPanel:
             family = gr.Dropdown(list(FAMILIES), value=DEFAULT_FAMILY.name, label="Model family",
                                  info="Qwen2.5-VL answers in model-input pixels; Qwen2-VL / Qwen3-VL in 0-1000")
             frame = gr.Radio(frame_choices(studio), value="app", label="The image was sent at",
-                             info="Qwen2.5-VL's pixels depend on the size the image was sent at", elem_id="pasted-frame")
+                             info="Qwen2.5-VL's pixels depend on the size the image was sent at",
+                             elem_id="pasted-frame")
             custom_pixels = gr.Number(studio.settings.image_max_pixels, label="Custom budget (pixels)", precision=0,
                                       visible=False, elem_id="pasted-pixels")
             draw = gr.Button("Draw", variant="primary", elem_id="pasted-draw")
-    return GroundingPanel(annotated, result_json, download, notes, image, answer, family, frame, custom_pixels, draw)
+    return GroundingPanel(annotated, answer_choice, result_json, download, notes, image, answer, family, frame,
+                          custom_pixels, draw)
 
 
 def wire_grounding_panel(studio: Studio, panel: GroundingPanel, session: gr.State) -> None:
@@ -108,5 +132,13 @@ def wire_grounding_panel(studio: Studio, panel: GroundingPanel, session: gr.Stat
 
     panel.draw.click(draw, [panel.image, panel.answer, panel.family, panel.frame, panel.custom_pixels, session],
                      panel.outputs, api_visibility="private", concurrency_limit=4)
+    def go_back(number: int | None, browser: BrowserSession) -> dict:
+        view = dict(drawn_answers(browser)).get(number)
+        if view is None or view.grounding is None or view.grounding_image is None:
+            return {}
+        return panel.values(studio, browser, view.grounding, view.grounding_image)
+
+    panel.answer_choice.input(go_back, [panel.answer_choice, session], panel.outputs, api_visibility="private",
+                              concurrency_limit=4)
     panel.frame.change(lambda frame: gr.Number(visible=frame == "custom"), [panel.frame], [panel.custom_pixels],
                        queue=False, api_visibility="private")

@@ -44,6 +44,7 @@ class HostingOptions:
     max_file_size: str | None = None  # gradio's syntax ("50mb"); public mode defaults to PUBLIC_MAX_FILE_SIZE
     runs_dir: Path = Path("runs")
     image_max_pixels: int = APP_MAX_PIXELS  # --max-pixels / MAX_PIXELS
+    fetch_urls: bool = False  # --fetch-urls / FETCH_URLS=1: a public demo fetches image links too
 
 
 def start_engine(studio: Studio, options: HostingOptions, request: PlanRequest) -> None:
@@ -79,7 +80,8 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
     # they are instead of copied there, so capping the API's overlays and removing a session's folder free the disk.
     with tempfile.TemporaryDirectory(prefix="qwen-vl-studio-", dir=upload_folder) as work_dir:
         settings = StudioSettings(public=options.public, admin_token=options.admin_token, default_request=request,
-                              work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels)
+                              work_dir=Path(work_dir), image_max_pixels=options.image_max_pixels,
+                              fetch_urls=True if options.fetch_urls else None)
         studio = Studio(supervisor, settings, tuple(detect_gpus()))
         shared_ssl_context()  # the chat client's TLS settings, built now rather than during the first answer
         start_engine(studio, options, request)

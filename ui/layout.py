@@ -24,10 +24,15 @@ CSS = """
 #launch-row { flex-wrap: nowrap !important; align-items: center; }
 #launch-row > #launch-verdict { min-width: 0 !important; flex: 1 1 auto; }
 #launch-row > #launch { flex: 0 0 auto; }
+button:disabled { opacity: 0.45; cursor: not-allowed; }
+#chat-actions { flex-wrap: nowrap !important; }
 @media (max-width: 640px) {
   #title p { display: none; }
-  #chatbot { height: 300px !important; max-height: 300px !important; }
-  #chatbot img { max-height: 220px; }
+  #title-row { flex-wrap: wrap !important; gap: 0 !important; }
+  #title-row > * { min-width: 100% !important; }
+  /* 300 px while short, so the presets stay in view; it grows with the conversation up to the viewport */
+  #chatbot { height: auto !important; min-height: 300px; max-height: calc(100vh - 120px) !important; }
+  #chatbot img { max-height: 40vh; }
 }
 """
 
@@ -38,7 +43,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=cache) as demo:
         register_api(studio)  # first, so the named endpoints get their names
         register_batch_api(studio)
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="title-row"):
             gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL served by SGLang; boxes and "
                         "points are drawn on your images.", elem_id="title")
             badge = gr.HTML(elem_id="badge")
@@ -49,7 +54,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
                 with gr.Column(scale=1, min_width=280):
                     gr.Markdown("#### Server load")
                     server_plot = gr.LinePlot(x="seconds", y="value", color="series", height=220,
-                                              x_title="seconds ago", x_axis_format="~g", y_axis_format="~g",
+                                              x_title="seconds ago", x_axis_format="d", y_axis_format="~g",
                                               title="Running requests / KV-cache use", elem_id="server-plot",
                                               visible=False)
                     no_metrics = gr.Markdown("*No server yet: its load shows here once one answers.*",

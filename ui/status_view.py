@@ -51,6 +51,9 @@ def progress_html(status: ServerStatus) -> str:
         where = status.base_url or HIDDEN_URL
         return (f'<div id="load-progress" data-mode="attached" data-phase="{html.escape(status.phase.value)}">'
                 f"Attached to <code>{html.escape(where)}</code>: {health}.</div>")
+    if status.phase in (Phase.IDLE, Phase.STOPPED) and not status.phase_marks:  # nothing is launching
+        return (f'<div id="load-progress" data-phase="{html.escape(status.phase.value)}">'
+                "No engine is starting or running.</div>")
     percent = round(100 * max(0.0, min(1.0, status.progress)))
     seen = {mark.phase: mark.elapsed_s for mark in status.phase_marks}
     rows = []

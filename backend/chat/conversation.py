@@ -187,12 +187,14 @@ def history_messages(history: object) -> list[object]:
 
 
 def conversation_from_openai(history: Sequence[object] | str | None,
-                             prepare_image: Callable[[bytes], PreparedImage]) -> Conversation:
+                             prepare_image: Callable[[bytes], PreparedImage],
+                             fetch: Callable[[str], bytes] | None = None) -> Conversation:
     """A Conversation from OpenAI chat messages: system, then user/assistant pairs; user content is text or
     [{"type": "text"}, {"type": "image_url", "image_url": {"url": "data:image/...;base64,..."}}] parts.
 
-    Only images inside the history (base64 data URLs) become media: a link (http(s)://, file://, ...) is refused,
-    so nothing a user typed is ever fetched by the app or the engine. prepare_image gets the decoded bytes.
+    Images inside the history (base64 data URLs) become media. An http(s) link is fetched only through `fetch`
+    (backend.media.fetch: public addresses only, capped); without it, and for any other link (file://, ...), the
+    message is refused: the engine itself never fetches anything. prepare_image gets the bytes.
     Raises HistoryError for anything else it cannot use."""
     conversation = Conversation()
     pending: Turn | None = None
@@ -202,7 +204,7 @@ def conversation_from_openai(history: Sequence[object] | str | None,
         if role in _SYSTEM_ROLES and pending is None and not conversation.turns:
             conversation.system_prompt = _plain_text(content, number)
         elif role == "user" and pending is None:
-            text, images = _user_parts(content, number, prepare_image)
+            text, images = _user_parts(content, number, prepare_image, fetch)
             pending = Turn(user_text=text, images=images)
         elif role == "assistant" and pending is not None:
             pending.answer, pending.status = _plain_text(content, number), TurnStatus.DONE
@@ -228,7 +230,7 @@ def _plain_text(content: object, number: int) -> str:
 
 
 def _user_parts(content: object, number: int, prepare_image: Callable[[bytes], PreparedImage],
-                ) -> tuple[str, tuple[PreparedImage, ...]]:
+                fetch: Callable[[str], bytes] | None = None) -> tuple[str, tuple[PreparedImage, ...]]:
     if isinstance(content, str):
         return content, ()
     texts, images = [], []
@@ -237,7 +239,7 @@ def _user_parts(content: object, number: int, prepare_image: Callable[[bytes], P
         if kind == "text":
             texts.append(str(part.get("text", "")))
         elif kind == "image_url":
-            images.append(_history_image(part.get("image_url"), number, len(images) + 1, prepare_image))
+            images.append(_history_image(part.get("image_url"), number, len(images) + 1, prepare_image, fetch))
         else:
             raise HistoryError(f"history message {number}: {str(kind)[:40]!r} parts are not supported in the "
                                "history (only text and images as data URLs); attach videos and files with the "
@@ -251,12 +253,17 @@ def _parts(content: object, number: int) -> list[dict]:
     return content
 
 
-def _history_image(field_value: object, number: int, index: int,
-                   prepare_image: Callable[[bytes], PreparedImage]) -> PreparedImage:
+def _history_image(field_value: object, number: int, index: int, prepare_image: Callable[[bytes], PreparedImage],
+                   fetch: Callable[[str], bytes] | None = None) -> PreparedImage:
     url = field_value.get("url") if isinstance(field_value, dict) else field_value
     url = url.strip() if isinstance(url, str) else ""
     where = f"history message {number}, image {index}"
     match = _DATA_URL.fullmatch(url)
+    if match is None and fetch is not None and url.lower().startswith(("http://", "https://")):
+        try:
+            return prepare_image(fetch(url))
+        except UserError as error:
+            raise HistoryError(f"{where}: {error}") from None
     if match is None:
         if url.lower().startswith("data:"):
             raise HistoryError(f"{where}: only base64 image data URLs (data:image/png;base64,...) are accepted")

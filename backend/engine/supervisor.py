@@ -84,7 +84,7 @@ class Supervisor:
     def launch(self, plan: LaunchPlan) -> ServerStatus:
         """Start the plan (returns at once; watch status() or call wait_ready()). A second call with the same
         command while it is starting or serving changes nothing; another plan replaces the running engine."""
-        if plan.refusal or not plan.fits:
+        if not plan.fits:
             raise LaunchRefused(plan.refusal or "This plan does not fit the hardware.")
         with self._lock:
             if self._closed:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import math
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -179,7 +180,7 @@ def decode_image(data: bytes, limits: ImageLimits) -> tuple[Image.Image, int]:
         try:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as error:
-            raise MediaError(f"The image is too large to open safely (decompression bomb?): {error}") from None
+            raise _bomb(error, limits) from None
         except UnidentifiedImageError:
             raise MediaError("This file is not an image format that can be read (try JPEG or PNG).") from None
         except _DECODE_ERRORS as error:
@@ -191,10 +192,19 @@ def decode_image(data: bytes, limits: ImageLimits) -> tuple[Image.Image, int]:
             image.load()
             upright = ImageOps.exif_transpose(image)
         except Image.DecompressionBombError as error:
-            raise MediaError(f"The image is too large to open safely (decompression bomb?): {error}") from None
+            raise _bomb(error, limits) from None
         except _DECODE_ERRORS as error:
             raise MediaError(f"The image file is truncated or corrupt and cannot be decoded ({error}).") from None
     return to_rgb(upright), frames
+
+
+def _bomb(error: Exception, limits: ImageLimits) -> MediaError:
+    """Pillow's refusal in this app's words: the pixels the header claims, against the app's own limit."""
+    claimed = re.search(r"\((\d+) pixels\)|size \((\d+) pixels\)", str(error))
+    pixels = next((int(group) for group in claimed.groups() if group), 0) if claimed else 0
+    size = f"it claims {pixels / 1e6:,.0f} MP ({pixels} pixels), " if pixels else ""
+    return MediaError(f"The image is too large to open safely (decompression bomb?): {size}over the "
+                      f"{limits.max_source_pixels / 1e6:.1f} MP safety limit. Scale it down before uploading.")
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -49,7 +49,7 @@ def _refused(request: PlanRequest, model: ModelSpec, model_path: str, served: st
              memory: MemoryBudget | None = None) -> LaunchPlan:
     return LaunchPlan(
         engine=request.engine, model=model_path, served_model_name=served, argv=(), env={}, host=request.host,
-        port=0, api_key="", tp=0, dp=0, context_length=0, gpu_ids=(), fits=False, explanation=(reason,),
+        port=0, api_key="", tp=0, dp=0, context_length=0, gpu_ids=(), explanation=(reason,),
         refusal=reason, family=model.family, hardware=request.hardware, memory=memory,
         quantization=request.quantization, kv_cache_dtype=request.kv_cache_dtype,
     )
@@ -188,7 +188,7 @@ def _build(request: PlanRequest, model_path: str, served: str, model: ModelSpec,
     return LaunchPlan(
         engine=request.engine, model=model_path, served_model_name=served, argv=argv,
         env=commands.vendor_env(gpus.spec.vendor, request.engine, gpu_ids), host=request.host, port=port,
-        api_key=api_key, tp=tp, dp=dp, context_length=context, gpu_ids=gpu_ids, fits=True,
+        api_key=api_key, tp=tp, dp=dp, context_length=context, gpu_ids=gpu_ids,
         explanation=tuple(lines), refusal="", family=model.family,
         hardware=f"{len(gpu_ids)} x {gpus.spec.label}{per_node}", node_argvs=node_argvs, memory=memory,
         quantization=request.quantization, kv_cache_dtype=request.kv_cache_dtype,

@@ -53,9 +53,8 @@ class LaunchPlan:
     dp: int
     context_length: int
     gpu_ids: tuple[int, ...]
-    fits: bool
     explanation: tuple[str, ...]
-    refusal: str
+    refusal: str  # why nothing can run ("" for a plan that fits): the one fact `fits` reads
     family: str = DEFAULT_FAMILY.name
     hardware: str = ""
     node_argvs: tuple[tuple[str, ...], ...] = ()
@@ -90,9 +89,14 @@ class LaunchPlan:
         """The same plan serving on another port."""
         return replace(self, port=port, argv=commands.argv_with_port(tuple(self.argv), port))
 
+    @property
+    def fits(self) -> bool:
+        """True when the plan can run (it has no refusal)."""
+        return not self.refusal
+
     def to_dict(self) -> dict:
         """JSON-ready fields (memory as numbers, the alternative nested)."""
-        data = asdict(replace(self, alternative=None, quantized=None))
+        data = {"fits": self.fits, **asdict(replace(self, alternative=None, quantized=None))}
         data["base_url"] = self.base_url
         data["alternative"] = self.alternative.to_dict() if self.alternative else None
         data["quantized"] = self.quantized.to_dict() if self.quantized else None

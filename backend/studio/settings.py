@@ -45,3 +45,5 @@ class StudioSettings:
     cache_max_age_s: int = 24 * 3600
     cache_check_every_s: int = 3600
     default_request: PlanRequest = field(default_factory=PlanRequest)
+    # image links in an API history fetched by the app (SSRF-guarded): None: yes, but not on a public demo
+    fetch_urls: bool | None = None

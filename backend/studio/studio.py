@@ -26,6 +26,7 @@ from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.grounding import GroundingResult, ground
 from backend.hardware import DetectedGpu, describe_gpus, find_gpu
 from backend.media.encode import save_picture
+from backend.media.fetch import UrlFetcher
 from backend.media.uploads import MediaPolicy, MediaPreparer, PreparedMedia, upright_picture
 from backend.media.video import VideoLimits
 from backend.models import ModelError, catalog_spec
@@ -82,6 +83,9 @@ class Studio:
                                                  else settings.chat_concurrency)
         self.fair_share = FairShare(share)
         self.server_metrics = ServerMetricsHistory()
+        self.fetcher = UrlFetcher()
+        # a public demo fetches links only where its admin allowed it: the demo's host would make the requests
+        self.fetches_links = settings.fetch_urls if settings.fetch_urls is not None else not settings.public
 
     def viewer(self, token: str | None = None, visitor: str = "") -> Viewer:
         """Who asks: the admin (a private app, or the admin token given) or a public demo's visitor."""
@@ -211,7 +215,8 @@ class Studio:
         session = ChatSession(self.endpoint, sampling=sampling, name_server=viewer.sees_internals,
                               unavailable=lambda: self.unavailable(viewer))
         family = self.family().name
-        session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family))
+        fetch = self.fetcher.fetch if self.fetches_links else None
+        session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family), fetch)
         return session, self.prepare_media(paths)
 
     def stream_chat(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
