@@ -62,8 +62,11 @@ def family_for_model(name: str | None) -> Family:
     return detect_family(name or "") or DEFAULT_FAMILY
 
 
-def get_family(name: str) -> Family:
-    """The family for a family name ("qwen3-vl") or a model name; raises UnknownFamilyError otherwise."""
+def get_family(name: Family | str) -> Family:
+    """The family itself, or the family for a family name ("qwen3-vl") or a model name (the names API callers and
+    config files give); raises UnknownFamilyError otherwise."""
+    if isinstance(name, Family):
+        return name
     lowered = name.strip().lower()
     family = FAMILIES.get(lowered) or detect_family(lowered)
     if family is None:

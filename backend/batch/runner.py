@@ -22,6 +22,7 @@ from backend.chat.grounded import ground_turn_answer
 from backend.chat.metrics import AnswerMetrics
 from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
+from backend.families import Family
 from backend.grounding import GroundingResult
 from backend.grounding.moments import moments_json, parse_moments
 from backend.media.uploads import PreparedMedia, UploadError
@@ -123,7 +124,7 @@ class BatchJob:
 
     endpoint: Endpoint
     prompt: str
-    family: str
+    family: Family | str  # the engine's family (names come from the command line)
     prepare: Callable[[str], PreparedMedia]  # the chat's own: MediaPreparer.message([path], family, ...)
     sampling: SamplingParams = field(default_factory=SamplingParams)
     system_prompt: str | None = None

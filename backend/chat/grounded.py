@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image
 
 from backend.chat.conversation import Turn
+from backend.families import Family
 from backend.grounding import GroundingResult, ground_turn
 from backend.grounding.export import item_json
 from backend.media.images import PreparedImage
@@ -62,7 +63,7 @@ class UprightPictures(Sequence[Image.Image]):
         return upright_picture(self.images[index])
 
 
-def ground_turn_answer(turn: Turn, family: str, turns: Sequence[Turn] = ()) -> GroundingResult | None:
+def ground_turn_answer(turn: Turn, family: Family | str, turns: Sequence[Turn] = ()) -> GroundingResult | None:
     """The answer's boxes and points on the image they belong to (the last of the subject's images unless it
     says), drawn on the upright original; None when there is no answer or no image to draw on. `turns`: the
     conversation, so a follow-up that attaches nothing is drawn on the conversation's newest image."""

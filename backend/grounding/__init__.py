@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from backend.families import UnknownFamilyError
+from backend.families import Family, UnknownFamilyError
 from backend.grounding.coords import (
     GroundedItem,
     Size,
@@ -74,7 +74,7 @@ def ground(
     answer_text: str,
     original_size: Size,
     input_size: Size,
-    family: str,
+    family: Family | str,
     image: Image.Image | None = None,
     label_languages: Sequence[str] = DEFAULT_LABEL_LANGUAGES,
 ) -> GroundingResult:
@@ -108,7 +108,7 @@ def ground(
 def ground_turn(
     answer_text: str,
     sizes: Sequence[tuple[Size, Size]],
-    family: str,
+    family: Family | str,
     target: int | None = None,
     images: Sequence[Image.Image] | None = None,
 ) -> GroundingResult:

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.errors import UserError
-from backend.families import DEFAULT_FAMILY, get_family
+from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.media.encode import jpeg_bytes, png_bytes
 
 IMAGE_FACTOR = DEFAULT_FAMILY.factor  # Qwen2/2.5-VL: patch 14 x spatial merge 2
@@ -54,7 +54,7 @@ class ImageLimits:
     jpeg_quality: int = 95
 
     @classmethod
-    def for_family(cls, family: str, **overrides) -> ImageLimits:
+    def for_family(cls, family: Family | str, **overrides) -> ImageLimits:
         """Defaults matching the model family's own processor (grid and pixel limits, backend.families)."""
         spec = get_family(family)
         values = {"factor": spec.factor, "min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels}

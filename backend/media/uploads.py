@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from backend.errors import UserError
-from backend.families import DEFAULT_FAMILY, get_family
+from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, MediaError, PreparedImage
 from backend.media.images import load_upright_image as _load_upright
 from backend.media.video import PreparedVideo, VideoLimits, prepare_video
@@ -71,17 +71,17 @@ class MediaPreparer:
         self.max_pixels = max_pixels
         self.images = ImagePreparer(ImageLimits(max_pixels=max_pixels), capacity)
 
-    def image_limits(self, family: str = DEFAULT_FAMILY.name, max_pixels: int = 0) -> ImageLimits:
+    def image_limits(self, family: Family | str = DEFAULT_FAMILY, max_pixels: int = 0) -> ImageLimits:
         """The limits an image is sent with: the family's grid and minimum, at most max_pixels (0: the app's
         budget, --max-pixels)."""
         return ImageLimits.for_family(family, max_pixels=max_pixels or self.max_pixels)
 
-    def image(self, source: str | Path | bytes, family: str = DEFAULT_FAMILY.name, max_pixels: int = 0
+    def image(self, source: str | Path | bytes, family: Family | str = DEFAULT_FAMILY, max_pixels: int = 0
               ) -> PreparedImage:
         """The image as it is (or was) sent to a model of this family: bytes, sent size, original upright size."""
         return self.images.prepare(source, self.image_limits(family, max_pixels))
 
-    def message(self, paths: Sequence[str], family: str = DEFAULT_FAMILY.name, videos: VideoLimits | None = None,
+    def message(self, paths: Sequence[str], family: Family | str = DEFAULT_FAMILY, videos: VideoLimits | None = None,
                 policy: MediaPolicy | None = None) -> PreparedMedia:
         """Prepare every upload of one message; raises UploadError naming the first file that cannot be used,
         or (path "") saying the message has more files than one request may carry, before any is decoded."""

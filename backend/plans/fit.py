@@ -5,14 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.hardware import CATALOG as GPU_CATALOG
-from backend.hardware import (
-    DetectedGpu,
-    GpuSpec,
-    HardwareError,
-    detect_gpus,
-    find_gpu,
-    parse_gpus,
-)
+from backend.hardware import DetectedGpu, GpuSpec, HardwareError, detect_gpus, find_gpu, parse_gpus
 from backend.models import ModelSpec
 from backend.plans.engine_args import EngineArgs
 from backend.plans.gpu_budget import MemoryBudget, budget

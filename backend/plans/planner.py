@@ -26,13 +26,7 @@ from backend.plans.fit import (
 )
 from backend.plans.gpu_budget import MemoryBudget
 from backend.plans.ports import pick_port
-from backend.plans.request import (
-    KV_CACHE_DTYPES,
-    WEIGHT_QUANTIZATIONS,
-    LaunchPlan,
-    PlanRequest,
-    QuantizedOffer,
-)
+from backend.plans.request import KV_CACHE_DTYPES, WEIGHT_QUANTIZATIONS, LaunchPlan, PlanRequest, QuantizedOffer
 
 __all__ = ["ENGINES", "KV_CACHE_DTYPES", "ROUTERS", "WEIGHT_QUANTIZATIONS", "LaunchPlan", "PlanRequest",
            "QuantizedOffer", "make_plan"]

@@ -41,7 +41,7 @@ def finish_turn(session: BrowserSession, family: Family, turn: Turn, view: TurnV
 def draw_on_images(files: WorkFolder, family: Family, turn: Turn, turns: Sequence[Turn], view: TurnView) -> None:
     """Ground the answer on the images it is about and save the overlay. When nothing could be drawn but the
     answer held coordinates, the result is kept without an overlay, so its notes tell the user why."""
-    result = ground_turn_answer(turn, family.name, turns)
+    result = ground_turn_answer(turn, family, turns)
     if result is None or (not result.found and not result.notes):
         return
     if result.found and result.overlay is not None:

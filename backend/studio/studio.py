@@ -192,7 +192,7 @@ class Studio:
 
     def prepare_media(self, paths: Sequence[str], policy: MediaPolicy | None = None) -> PreparedMedia:
         """The uploads of one message as they are sent to the engine serving now (see MediaPreparer.message)."""
-        return self.media.message(paths, self.family().name, self.video_limits(), policy)
+        return self.media.message(paths, self.family(), self.video_limits(), policy)
 
     def new_session(self) -> BrowserSession:
         """A fresh browser session (its conversation and its own work folder)."""
@@ -214,7 +214,7 @@ class Studio:
             raise UserError(NOTHING_TO_SEND)
         session = ChatSession(self.endpoint, sampling=sampling, name_server=viewer.sees_internals,
                               unavailable=lambda: self.unavailable(viewer))
-        family = self.family().name
+        family = self.family()
         fetch = self.fetcher.fetch if self.fetches_links else None
         session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family), fetch)
         return session, self.prepare_media(paths)
@@ -240,7 +240,7 @@ class Studio:
                 if update.done and update.error:
                     raise AnswerFailed(update.error)
         turn = session.turns[-1]  # a follow-up that attaches nothing is drawn on the history's newest image
-        grounding = ground_turn_answer(turn, self.family().name, session.turns)
+        grounding = ground_turn_answer(turn, self.family(), session.turns)
         found = grounding is not None and grounding.found and grounding.overlay is not None
         return answer_json(turn, grounding, self.save_api_overlay(grounding) if found else None, session.turns)
 
@@ -251,8 +251,8 @@ class Studio:
         """Ground an answer on an image file in the frame the image was sent in: this app's budget (max_pixels 0)
         or another sender's, e.g. the server's default 12845056; family: the engine's when not given."""
         chosen = family if isinstance(family, Family) else get_family(family) if family else self.family()
-        sent = self.media.image(image_path, chosen.name, max_pixels)
-        return ground(answer, sent.original_size, sent.input_size, chosen.name, upright_picture(sent))
+        sent = self.media.image(image_path, chosen, max_pixels)
+        return ground(answer, sent.original_size, sent.input_size, chosen, upright_picture(sent))
 
     def sent_budget(self, frame: str, family: Family | str, custom_pixels: float | None = None) -> int:
         """The pixel budget an image was sent with, for a frame choice: "app" (this app's: 0), "server" (the
@@ -292,7 +292,7 @@ class Studio:
             raise BatchRefused(NO_ENGINE_FOR_BATCH)
         folder.mkdir(parents=True, exist_ok=True)
         found = discover(paths, folder / "files", BatchLimits.public() if viewer.public else BatchLimits())
-        family, videos = self.family().name, self.video_limits()
+        family, videos = self.family(), self.video_limits()
         job = BatchJob(
             endpoint, prompt, family, lambda path: self.media.message([path], family, videos),
             SamplingParams(temperature=float(temperature), max_tokens=int(max_tokens)), system_prompt=system_prompt,
