@@ -120,14 +120,18 @@ def wait_until(predicate, timeout_s: float = 20.0, every_s: float = 0.1):
     return None
 
 
+def spawn_standin(port: int, key: str, *options: str) -> subprocess.Popen:
+    """A stand-in engine on a fixed port, started by hand (someone else's server); the caller kills it."""
+    return subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
+                             "--load-seconds", "0.1", *options], cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @contextmanager
 def standin_process(served_model_name: str = "Qwen/Qwen2.5-VL-7B-Instruct", *options: str) -> Iterator[Endpoint]:
     """A stand-in engine started by hand (someone else's server, for endpoint mode), ready; killed afterwards."""
     port, key = pick_free_port(), "sk-" + secrets.token_hex(8)
-    engine = subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
-                               "--served-model-name", served_model_name, "--load-seconds", "0.1", *options],
-                              cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    engine = spawn_standin(port, key, "--served-model-name", served_model_name, *options)
     base_url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: _answers(base_url + "/health"), 20), "the stand-in did not come up"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +13,12 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, pick_free_port, send, shot, start_ui, wait_until
+from tests.helpers import (CHROMIUM, RunningUi, pick_free_port, send, shot, spawn_standin, start_ui,
+                           wait_until)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 FOLLOW_UPS = ["Point to the center of it.", "Locate the object again.", "Detect every shape."]
 
@@ -99,19 +97,12 @@ def test_a_visitor_of_a_public_demo_with_no_engine_is_told_only_what_they_can_do
         public.close()
 
 
-def start_engine(port: int, key: str, script: Path) -> subprocess.Popen:
-    """Someone else's server (a stand-in) on a fixed port, as an attached app sees it."""
-    return subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
-                             "--load-seconds", "0.1", "--tpot-ms", "2", "--script", str(script)], cwd=REPO_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def test_an_attached_server_that_dies_and_comes_back_is_said_as_it_is(browser, tmp_path: Path,
                                                                      examples_dir: Path) -> None:
     port, key = pick_free_port(), "sk-journey"
     script = tmp_path / "answers.json"
     script.write_text(json.dumps([{"match": ".", "answer": "Yes, I am here."}]), encoding="utf-8")
-    engine = start_engine(port, key, script)
+    engine = spawn_standin(port, key, "--tpot-ms", "2", "--script", str(script))
     app = start_ui(tmp_path, examples_dir, detected=())
     context, page = open_page(browser, app.url, "desktop")
     try:
@@ -134,7 +125,7 @@ def test_an_attached_server_that_dies_and_comes_back_is_said_as_it_is(browser, t
             page.locator("#failure").inner_text()
         assert server_tab.count("Errno 111") == 1, server_tab  # the error, said once
         assert "Load:" not in info.inner_text() and "Model: `unknown`" not in info.inner_text()
-        engine = start_engine(port, key, script)
+        engine = spawn_standin(port, key, "--tpot-ms", "2", "--script", str(script))
         assert wait_until(lambda: "✓ answering" in info.inner_text(), timeout_s=30), info.inner_text()
         page.get_by_role("tab", name="Chat").click()
         send(page, "Back again?")

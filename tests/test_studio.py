@@ -4,8 +4,6 @@ shared stand-in engine (no Gradio, no browser)."""
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from backend.studio.session import BrowserSession, TurnView
 from backend.studio.settings import NOTHING_TO_SEND, PUBLIC_MODEL_REFUSAL, StudioSettings
 from backend.studio.studio import Studio
 from backend.studio.viewer import HIDDEN_URL, AdminRequired
-from tests.helpers import ADMIN_TOKEN, TEST_SETTINGS, TWO_H100, pick_free_port, wait_until
+from tests.helpers import ADMIN_TOKEN, TEST_SETTINGS, TWO_H100, pick_free_port, spawn_standin, wait_until
 from tests.hostile_inputs import write_video
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=64)
@@ -198,7 +196,7 @@ def test_the_admin_with_no_engine_is_told_where_to_start_one(studio: Studio, tmp
 def test_an_attached_server_that_dies_is_said_as_it_is_and_answers_again_when_back(tmp_path: Path) -> None:
     port, key = pick_free_port(), "sk-journey"
     studio = Studio(Supervisor(tmp_path / "runs", TEST_SETTINGS), StudioSettings(work_dir=tmp_path / "w"))
-    engine = standin_on(port, key)
+    engine = spawn_standin(port, key, "--tpot-ms", "1")
     try:
         studio.attach(f"http://127.0.0.1:{port}", key, studio.viewer())
         assert wait_until(lambda: studio.supervisor.status().is_ready, 20)
@@ -209,16 +207,10 @@ def test_an_attached_server_that_dies_is_said_as_it_is_and_answers_again_when_ba
         with pytest.raises(UserError, match=r"attached model server at http://127\.0\.0\.1:\d+ is not answering"):
             studio.ask("Still there?", [], [], GREEDY, studio.viewer())
         assert studio.supervisor.served_model() == "Qwen/Qwen2.5-VL-7B-Instruct"  # still known while it is down
-        engine = standin_on(port, key)
+        engine = spawn_standin(port, key, "--tpot-ms", "1")
         assert wait_until(lambda: studio.supervisor.status().is_ready, 30)
         assert studio.ask("Back?", [], [], GREEDY, studio.viewer())["status"] == "done"
     finally:
         engine.kill()
         engine.wait()
         studio.supervisor.close()
-
-
-def standin_on(port: int, key: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "standin", "--port", str(port), "--api-key", key,
-                             "--load-seconds", "0.1", "--tpot-ms", "1"], cwd=Path(__file__).resolve().parent.parent,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,7 +10,7 @@ import gradio as gr
 from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, FAMILIES
 from backend.grounding import GroundingResult
-from backend.studio.drawing import write_exports
+from backend.studio.drawing import upright_file, write_exports
 from backend.studio.session import BrowserSession, TurnView
 from backend.studio.studio import Studio
 from ui.errors import shows_user_errors
@@ -55,7 +55,7 @@ class GroundingPanel:
         found = f"{len(result.items)} item(s) in original-image pixels ({result.original_size[0]}x" \
                 f"{result.original_size[1]}; the model saw {result.input_size[0]}x{result.input_size[1]})."
         notes = "\n".join(f"- {note}" for note in result.notes)
-        return {self.annotated: (studio.upright_file(session.files, image_path), result.annotations()),
+        return {self.annotated: (upright_file(session.files, image_path), result.annotations()),
                 self.result_json: result.to_json(), self.download: downloads,
                 self.notes: found + ("\n\n" + notes if notes else "")}
 

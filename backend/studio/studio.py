@@ -203,10 +203,6 @@ class Studio:
         """Draw a finished answer of the session: boxes and points on its image, or its video's moments."""
         drawing.finish_turn(session, self.family(), turn, view)
 
-    def upright_file(self, files: WorkFolder, path: str) -> str:
-        """The image as the browser should show it under drawn sections (an upright copy when EXIF rotates it)."""
-        return drawing.upright_file(files, path)
-
     def _one_shot(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
                   viewer: Viewer) -> tuple[ChatSession, PreparedMedia]:
         """A one-request chat session with the history and files prepared the way the browser's chat would."""
@@ -219,26 +215,29 @@ class Studio:
         session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family), fetch)
         return session, self.prepare_media(paths)
 
+    def _answer(self, session: ChatSession, text: str, media: PreparedMedia, viewer: Viewer) -> Iterator[str]:
+        """The answer's text as it grows, within the viewer's fair share; AnswerFailed when it fails or is cut off
+        (after the partial answer was already streamed)."""
+        with self.fair_share.slot(viewer.visitor or "api"):
+            for update in session.send(text, media.images, media.videos):
+                if update.done and update.error:
+                    raise AnswerFailed(update.error)
+                yield update.text
+
     def stream_chat(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
                     viewer: Viewer) -> Iterator[str]:
         """Stream an answer (the text so far, each time) after an OpenAI-style history, within the viewer's fair
         share. Raises AnswerFailed when the answer fails or is cut off."""
         session, media = self._one_shot(text, paths, history, sampling, viewer)
-        with self.fair_share.slot(viewer.visitor or "api"):
-            for update in session.send(text, media.images, media.videos):
-                if update.done and update.error:  # failed, or interrupted after the partial answer already sent
-                    raise AnswerFailed(update.error)
-                yield update.text
+        yield from self._answer(session, text, media, viewer)
 
     def ask(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
             viewer: Viewer) -> dict[str, Any]:
         """The finished answer as one JSON value: answer, metrics, items (original-image pixels, with
         image_index), notes, images (original and sent size), moments (videos), overlay (a path, or None)."""
         session, media = self._one_shot(text, paths, history, sampling, viewer)
-        with self.fair_share.slot(viewer.visitor or "api"):
-            for update in session.send(text, media.images, media.videos):
-                if update.done and update.error:
-                    raise AnswerFailed(update.error)
+        for _text in self._answer(session, text, media, viewer):
+            pass
         turn = session.turns[-1]  # a follow-up that attaches nothing is drawn on the history's newest image
         grounding = ground_turn_answer(turn, self.family(), session.turns)
         found = grounding is not None and grounding.found and grounding.overlay is not None

@@ -6,7 +6,8 @@ JSON lines.
 
 Steps: plan for the detected GPUs -> Studio.launch (phases to ready) -> Studio.ask with a 12 MP photo (sent size,
 vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> Studio.ground of a pasted answer in
-this app's frame and in the server's default frame -> a browser session's turn drawn by Studio.finish_turn ->
+this app's frame and in the server's default frame -> a browser session's turn drawn by Studio.finish_turn,
+then a follow-up that attaches nothing -> a 12 MP EXIF-rotated phone photo through ask ->
 Studio.start_batch over 32 photos (files/s) -> a public visitor's status and launch refusal -> Studio.stop.
 Answers from dummy weights are random: sizes, counts and times are what this checks.
 """
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
+from backend.chat.grounded import subject_of  # noqa: E402
 from backend.chat.session import SamplingParams  # noqa: E402
 from backend.engine.settings import SupervisorSettings  # noqa: E402
 from backend.engine.supervisor import Supervisor  # noqa: E402
@@ -98,7 +100,25 @@ def main() -> int:
         studio.finish_turn(session, updates.turn, view)
         emit("browser_turn", status=updates.turn.status.value, tokens_per_s=session.speeds,
              sent=updates.turn.images[0].input_size, drawn=view.overlay_path is not None)
+        follow_up = session.chat.send("Point to the yellow square.")  # attaches nothing: about the photo
+        view = TurnView()
+        session.show(follow_up.turn, view)
+        for _update in follow_up:
+            pass
+        studio.finish_turn(session, follow_up.turn, view)
+        metrics = follow_up.turn.metrics
+        emit("follow_up", status=follow_up.turn.status.value, vision_tokens=metrics.vision_tokens if metrics else None,
+             cached_tokens=metrics.cached_tokens if metrics else None,
+             subject=subject_of(follow_up.turn, session.chat.turns).note,
+             grounded_on=view.grounding.original_size if view.grounding else None)
         session.close()
+        rotated = work / "phone-exif6.jpg"
+        portrait = Image.open(big).transpose(Image.Transpose.ROTATE_90)  # stored sideways, EXIF says turn it
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        portrait.save(rotated, quality=90, exif=exif.tobytes())
+        answer = studio.ask("Locate the yellow square.", [str(rotated)], [], greedy, admin)
+        emit("ask_exif6", images=answer["images"], vision_tokens=answer["metrics"]["vision_tokens"])
         files = [photo(work / f"batch-{index}.jpg", (1280, 720)) for index in range(32)]
         batch = studio.start_batch(files, "Describe this picture in one sentence.", work / "batch", admin,
                                    max_tokens=32, overlays=False)
