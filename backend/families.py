@@ -32,6 +32,19 @@ class Family:
             return float(sent_size[0]), float(sent_size[1])
         return RELATIVE_RANGE, RELATIVE_RANGE
 
+    def sent_budget(self, frame: str, custom_pixels: float | None = None) -> int:
+        """The pixel budget an image was sent with, for a frame choice: "app" (this app's: 0), "server" (the
+        server's default for the family: what another client's request gets) or "custom" (custom_pixels)."""
+        if frame == "server":
+            return self.max_pixels
+        if frame != "custom":
+            return 0
+        pixels = int(custom_pixels or 0)
+        if not self.min_pixels <= pixels <= self.max_pixels:
+            raise UserError(f"A custom budget is between {self.min_pixels:,} and {self.max_pixels:,} pixels "
+                            f"for {self.name}; {pixels:,} is not.")
+        return pixels
+
 
 # Qwen2/2.5-VL: patch 14 x merge 2, 3136..12845056 pixels (SGLang's SGLANG_IMAGE_MAX_PIXELS default too).
 # Qwen3-VL: patch 16 x merge 2, 65536..16777216 pixels (its preprocessor_config.json "size").

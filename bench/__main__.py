@@ -1,7 +1,7 @@
 """Benchmark: the app's own path vs raw SGLang, against one engine launched by the app's Supervisor.
 
     source .whl/carry/device_env.sh
-    python -m bench --model-path "$QWEN_MODEL_DIR" --engine-args "$SGLANG_DUMMY_FLAGS" --out bench-results.json
+    python -m bench --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}" --out bench-results.json
 
 P1 text TTFT/TPOT (ChatSession vs openai client; Gradio API with --app-url), P2 concurrent image sessions
 (output tok/s), P3 a 12 MP photo (client-side resize vs the raw file), P4 a follow-up turn on the same image,

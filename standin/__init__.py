@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--context-length", type=int, default=128000)
     parser.add_argument("--enable-metrics", action="store_true")
+    parser.add_argument("--grammar-backend", default="xgrammar", help="none: json_schema requests are refused")
     parser.add_argument("--load-seconds", type=float, default=0.5, help="/health answers 503 until this has passed")
     parser.add_argument("--tpot-ms", type=float, default=5.0, help="delay between streamed tokens")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before the first token")
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     state = StandinState(
         model=args.model_path, served_model_name=served, api_key=args.api_key, context_length=args.context_length,
         enable_metrics=args.enable_metrics, tpot_s=args.tpot_ms / 1000.0, ttft_s=args.ttft_ms / 1000.0,
-        script=load_script(args.script), compat=args.compat,
+        script=load_script(args.script), compat=args.compat, grammar_backend=args.grammar_backend,
     )
     try:
         server = BackloggedHTTPServer((args.host, args.port), StandinHandler)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from standin.media import MediaItem
+from standin.schema_answer import answer_for
 
 # <|im_start|>system\nYou are a helpful assistant.<|im_end|>\n, as the Qwen2.5-VL template adds it.
 DEFAULT_SYSTEM_TOKENS = 10
@@ -133,11 +134,18 @@ def split_pieces(text: str) -> list[str]:
 
 
 def choose_answer(messages: list[dict], media: list[MediaItem], script: tuple[ScriptEntry, ...],
-                  max_tokens: int | None, relative: bool = False) -> Answer:
-    """Scripted answer if one matches, else grounding JSON, else a media description plus filler."""
+                  max_tokens: int | None, relative: bool = False, schema: dict | None = None) -> Answer:
+    """Scripted answer if one matches, else JSON that follows the request's schema, else grounding JSON, else a
+    media description plus filler."""
     text = last_user_text(messages)
     scripted = next((entry.answer for entry in script if entry.match.search(text)), None)
-    chosen = fill_placeholders(scripted, media) if scripted is not None else grounding_answer(text, media, relative)
+    if scripted is not None:
+        chosen: str | None = fill_placeholders(scripted, media)
+    elif schema is not None:
+        images = [item for item in media if item.kind == "image"]
+        chosen = answer_for(schema, (1000, 1000) if relative or not images else images[-1].input_size)
+    else:
+        chosen = grounding_answer(text, media, relative)
     if chosen is not None:
         pieces = split_pieces(chosen)
         if max_tokens is not None and len(pieces) > max_tokens:

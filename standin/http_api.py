@@ -14,6 +14,10 @@ from http.server import BaseHTTPRequestHandler
 
 from standin.answers import EOS_TOKEN_ID, Answer, ScriptEntry, choose_answer, last_user_text, prompt_tokens
 from standin.media import ImageGrid, MediaItem, MediaLoadError, grid_for_model, load_image, load_video
+from standin.schema_answer import schema_of
+
+NO_GRAMMAR = ("Grammar-based generation (json_schema, regex, ebnf, structural_tag) is not supported when the server "
+              "is launched with --grammar-backend none")
 
 CRASH_WORD = "__crash__"
 CRASH_AFTER_PIECES = 3
@@ -32,6 +36,7 @@ class StandinState:
     ttft_s: float
     script: tuple[ScriptEntry, ...]
     compat: str
+    grammar_backend: str = "xgrammar"
     ready: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(
@@ -43,6 +48,7 @@ class StandinState:
     # what each recent request carried, oldest first: [[kind, format, w, h], ...] per request
     recent_media: deque[list[list]] = field(default_factory=lambda: deque(maxlen=64))
     last_system: str = ""  # the last request's system message
+    last_response_format: dict | None = None  # the last request's response_format (None: free text)
 
     @property
     def grid(self) -> ImageGrid:
@@ -149,7 +155,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             with state.lock:
                 return self._send_json(200, {**state.counts, "last_images": state.last_images,
                                              "recent_media": list(state.recent_media),
-                                             "last_system": state.last_system})
+                                             "last_system": state.last_system,
+                                             "last_response_format": state.last_response_format})
         if path in ("/health", "/health_generate"):
             return self._send_empty(200 if state.ready.is_set() else 503)
         if path == "/metrics":
@@ -207,8 +214,18 @@ class StandinHandler(BaseHTTPRequestHandler):
         except RequestError as error:
             self.state.bump(errors=1)
             return self._send_json(error.status, error_body(error.status, error.message, error.err_type))
+        schema = schema_of(request)
+        with self.state.lock:
+            self.state.last_response_format = request.get("response_format")
+        if schema is not None and self.state.grammar_backend == "none":
+            # the scheduler aborts the request (400); a stream gets it as an error chunk after its headers
+            self.state.bump(errors=1)
+            if request.get("stream"):
+                return self._stream_error(error_body(400, NO_GRAMMAR, "BadRequestError"))
+            return self._send_json(400, error_body(400, NO_GRAMMAR, "BadRequestError"))
         max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
-        answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative)
+        answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative,
+                               schema)
         crash = CRASH_WORD in last_user_text(request["messages"])
         with self.state.lock:
             self.state.prompt_tokens_total += prompt
@@ -312,6 +329,16 @@ class StandinHandler(BaseHTTPRequestHandler):
         with state.lock:
             state.generation_tokens_total += completion
         state.bump(active=-1, completed=1)
+
+    def _stream_error(self, body: dict) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        self._write(sse({"error": body}))
+        self._write(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _write(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

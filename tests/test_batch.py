@@ -21,10 +21,11 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from backend.batch.export import coco_dataset, defuse, write_exports
+from backend.batch.export import coco_dataset, write_exports
 from backend.batch.files import BatchLimits, BatchRefused, discover
 from backend.batch.runner import BatchJob, BatchRunner, FileResult
 from backend.chat.session import SamplingParams
+from backend.csv_files import defuse
 from backend.media.images import APP_MAX_PIXELS, smart_resize
 from tests.helpers import RunningUi, engine_stats, hostile, photos, pick_free_port, start_batch_ui, wait_until
 from tests.hostile_inputs import encoded, write_video

@@ -1,4 +1,5 @@
-"""Named API endpoints for gradio_client: /plan, /status, /chat (streamed), /ask, /ground, /launch, /attach, /stop.
+"""Named API endpoints for gradio_client: /plan, /status, /chat (streamed), /ask, /ground, /extract, /launch,
+/attach, /stop.
 Each is a few lines over one Studio method; refusals reach the client as the Studio's own words.
 
 Files arrive as gradio FileData dicts (gradio_client's handle_file uploads them; gradio checks they lie in its
@@ -70,6 +71,19 @@ def register_api(studio: Studio) -> None:
             return None, items
         return file_data(studio.save_api_overlay(result)), items
 
+    def extract(files: list[FileData], schema: str, max_tokens: int = 1024, temperature: float = 0.0,
+                request: gr.Request = None) -> dict:
+        """Extract fields from document images as JSON that follows a JSON Schema (the engine holds decoding to
+        it). schema: JSON Schema text, or a template name (receipt, invoice, form, table). Returns {"data",
+        "valid", "status" (valid | invalid | incomplete | not JSON), "errors", "raw", "metrics", "items" (bbox_2d
+        fields in original-image pixels), "images", "notes", "overlay"}; data's bbox_2d are original pixels too."""
+        sampling = SamplingParams(temperature=float(temperature or 0.0), max_tokens=int(max_tokens or 1024))
+        *_, last = studio.extract(paths_of(files), schema, sampling, api_viewer(studio, request))
+        document = last.document
+        found = document.grounding is not None and document.grounding.found and document.grounding.overlay
+        overlay = studio.save_api_overlay(document.grounding) if found else None
+        return document.to_json(file_data(overlay) if overlay else None)
+
     def launch(model: str = "7B", hardware: str = "auto", gpus: str = "", engine: str = "sglang",
                context_length: int = 0, admin_token: str = "", quantization: str = "none",
                kv_cache_dtype: str = "auto") -> dict:
@@ -95,7 +109,7 @@ def register_api(studio: Studio) -> None:
     chats = {"concurrency_limit": studio.settings.chat_concurrency, "concurrency_id": "chat"}
     engine_changes = {"concurrency_limit": 1, "concurrency_id": ENGINE_CONCURRENCY_ID}
     for handler, options in ((plan, {"concurrency_limit": 4}), (status, {"concurrency_limit": None}), (chat, chats),
-                             (ask, chats), (ground, {"concurrency_limit": 4}), (launch, engine_changes),
+                             (ask, chats), (extract, chats), (ground, {"concurrency_limit": 4}), (launch, engine_changes),
                              (attach, engine_changes), (stop, engine_changes)):
         gr.api(shows_user_errors(handler), api_name=handler.__name__, **options)
 

@@ -24,18 +24,21 @@ def register_batch_api(studio: Studio) -> None:
     """Register /batch (inside the caller's Blocks context)."""
 
     def batch(files: list[FileData], prompt: str, max_tokens: int = 1024, temperature: float = 0.0,
-              request: gr.Request = None) -> Iterator[dict]:
+              schema: str = "", request: gr.Request = None) -> Iterator[dict]:
         """One prompt over many images / videos (or zips of them), many requests side by side. Streams
         {"progress": {done, total, answered, problems, files_per_s, eta_s, ...}} while it runs and ends with
         {"progress", "results": [{file, status, answer, items (original-image pixels), error, metrics,
         original_size, sent_size, ...}], "files": {"jsonl", "coco", "csv"}}. Bad files are listed with their
-        error; the rest finish. Closing the call stops what is in flight. A public demo caps a batch at 20 files
+        error; the rest finish. schema (JSON Schema text or a template name: receipt, invoice, form, table): every
+        answer is held to it and read as an extraction (each result gains "extraction": {status, data, valid,
+        errors}; the prompt may be empty), and "files" gains "fields_csv" (one row per file, nested objects as
+        dotted columns) and "rows_csv" (one row per element of each array of objects). Closing the call stops what is in flight. A public demo caps a batch at 20 files
         and 200 MB and runs it within the visitor's fair share."""
         folder = fresh_run_folder(studio.work.root / "batch-api")
         try:
             started = studio.start_batch(paths_of(files), prompt, folder, api_viewer(studio, request),
                                          max_tokens=int(max_tokens or 1024), temperature=float(temperature or 0.0),
-                                         overlays=False)
+                                         overlays=False, schema=schema or None)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

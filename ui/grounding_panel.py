@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.errors import UserError
-from backend.families import DEFAULT_FAMILY, FAMILIES
+from backend.families import DEFAULT_FAMILY, FAMILIES, get_family
 from backend.grounding import GroundingResult
 from backend.studio.drawing import upright_file, write_exports
 from backend.studio.session import BrowserSession, TurnView
@@ -125,7 +125,7 @@ def wire_grounding_panel(studio: Studio, panel: GroundingPanel, session: gr.Stat
              browser: BrowserSession) -> dict:
         if not image_path:
             raise UserError("Upload an image first.")
-        result = studio.ground(image_path, answer, family, studio.sent_budget(frame, family, custom_pixels))
+        result = studio.ground(image_path, answer, family, get_family(family).sent_budget(frame, custom_pixels))
         if not result.found:
             gr.Warning("No box or point found in the answer. " + " ".join(result.notes))
         return panel.values(studio, browser, result, image_path)

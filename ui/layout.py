@@ -1,4 +1,4 @@
-"""The whole Blocks app: a status badge, then Chat, Grounding and Server tabs, a timer that polls the shared engine,
+"""The whole Blocks app: a status badge, then Chat, Grounding, Extract, Batch and Server tabs, a timer that polls the shared engine,
 and the named API endpoints. `build_demo(studio)` makes it over one Studio; `ready_to_serve` sets up its queue."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from ui.api import register_api
 from ui.batch_api import register_batch_api
 from ui.batch_panel import build_batch_panel, wire_batch_panel
 from ui.chat_panel import build_chat_panel, wire_chat_panel
+from ui.extract_panel import build_extract_panel, wire_extract_panel
 from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
 from ui.launch_panel import build_launch_panel, refresh_values, wire_launch_panel
 from ui.lazy_session_state import render_session_configs_lazily
@@ -63,12 +64,15 @@ def build_demo(studio: Studio) -> gr.Blocks:
                     chat.timeline.render()
             with gr.Tab("Grounding", id="grounding"):
                 grounding = build_grounding_panel(studio)
+            with gr.Tab("Extract", id="extract"):
+                extract = build_extract_panel()
             with gr.Tab("Batch", id="batch"):
                 batch = build_batch_panel(studio)
             with gr.Tab("Server", id="server"):
                 launch = build_launch_panel(studio)
         wire_chat_panel(studio, chat, grounding)
         wire_grounding_panel(studio, grounding, chat.session)
+        wire_extract_panel(studio, extract, chat.session)
         wire_launch_panel(studio, launch, demo)
         wire_batch_panel(studio, batch)
 

@@ -1,4 +1,5 @@
-"""`python app.py batch --endpoint URL --prompt "..." FILES_OR_DIR... --out results.jsonl`: a batch for scripts.
+"""`python app.py batch --endpoint URL --prompt "..." FILES_OR_DIR... --out results.jsonl`: a batch for scripts
+(`--schema receipt` or `--schema my_schema.json` instead of a prompt: structured extraction).
 
 Exit codes: 0 every file answered; 1 some file gave no answer (bad, failed or cancelled: the files still hold
 every result), or the endpoint could not be reached; 2 bad arguments or a batch refused as a whole."""
@@ -12,11 +13,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from backend.batch.export import write_coco, write_csv, write_jsonl
+from backend.batch.export import write_coco, write_csv, write_extraction_tables, write_jsonl
 from backend.batch.runner import DEFAULT_CONCURRENCY, BatchProgress
 from backend.endpoint import Endpoint, is_local_url, strip_api_suffix
 from backend.engine.probes import served_models
 from backend.errors import UserError
+from backend.extract.schema import TEMPLATE_NAMES, load_schema
 from backend.families import family_for_model, get_family
 from backend.media.images import APP_MAX_PIXELS
 from backend.studio.batch import StartedBatch
@@ -41,7 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="served model name (default: the first one GET /v1/models lists); it also tells the "
                              "coordinate family (Qwen2-VL, Qwen2.5-VL, Qwen3-VL)")
     parser.add_argument("--family", default=None, help="coordinate family if the model name does not say it")
-    parser.add_argument("--prompt", required=True, help="the prompt sent with every file")
+    parser.add_argument("--prompt", default="", help="the prompt sent with every file (optional with --schema)")
+    parser.add_argument("--schema", default=None, metavar="FILE_OR_TEMPLATE",
+                        help="extract with a JSON Schema: a .json file, or a template (receipt, invoice, form, table); "
+                             "the engine holds every answer to it")
+    parser.add_argument("--fields-csv", type=Path, default=None,
+                        help="with --schema: one row per file, nested objects as dotted columns")
+    parser.add_argument("--rows-csv", type=Path, default=None,
+                        help="with --schema: one row per element of each array of objects (file, array, index, ...)")
     parser.add_argument("--system-prompt", default=None, help="system prompt (default: the chat's)")
     parser.add_argument("--out", required=True, type=Path, help="JSON lines file: one result per file")
     parser.add_argument("--coco", type=Path, default=None, help="also write a COCO dataset here")
@@ -62,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.max_tokens < 1:
         parser.error("--concurrency and --max-tokens must be at least 1")
-    if not args.prompt.strip():
-        parser.error("--prompt is empty")
+    if not args.prompt.strip() and not args.schema:
+        parser.error("--prompt is empty (give a prompt, or --schema to extract)")
+    if (args.fields_csv or args.rows_csv) and not args.schema:
+        parser.error("--fields-csv and --rows-csv need --schema")
+    try:
+        schema = load_schema(schema_text(args.schema)) if args.schema else None
+    except (OSError, UserError) as error:
+        parser.error(f"--schema: {error}")
     try:
         family = get_family(args.family).name if args.family else None
     except ValueError as error:
@@ -83,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             started = studio.start_batch(args.inputs, args.prompt, Path(work) / "batch", Viewer(),
                                          max_tokens=args.max_tokens, temperature=args.temperature,
                                          system_prompt=args.system_prompt, overlays=False,
-                                         concurrency=args.concurrency)
+                                         concurrency=args.concurrency, schema=schema)
         except UserError as error:
             print(f"app.py batch: {error}", file=sys.stderr)
             return EXIT_BAD_ARGS
@@ -95,10 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         written.append(str(write_coco(results, args.coco)))
     if args.csv:
         written.append(str(write_csv(results, args.csv)))
+    if args.fields_csv or args.rows_csv:
+        with tempfile.TemporaryDirectory() as scratch:
+            fields, rows = args.fields_csv or Path(scratch) / "f.csv", args.rows_csv or Path(scratch) / "r.csv"
+            write_extraction_tables(results, fields, rows)
+        written += [str(path) for path in (args.fields_csv, args.rows_csv) if path]
     for problem in last.problems:
         print(f"  {problem.file}: {problem.status}: {problem.error}", file=sys.stderr)
     print(f"{last.line()}; wrote {', '.join(written)}", file=sys.stderr)
     return EXIT_PROBLEMS if last.problems else EXIT_OK
+
+
+def schema_text(value: str) -> str:
+    """--schema's text: a template's name as given, else the JSON file's content."""
+    return value if value.lower() in TEMPLATE_NAMES else Path(value).read_text(encoding="utf-8")
 
 
 def run_with_progress(started: StartedBatch, quiet: bool) -> BatchProgress:

@@ -1,5 +1,7 @@
 """A batch's results as files: JSON lines (one per file), one COCO dataset (unique ids, categories from labels,
-boxes in original pixels) and CSV (cells a spreadsheet would run as formulas are defused)."""
+boxes in original pixels) and CSV (cells a spreadsheet would run as formulas are defused). A batch with a schema
+adds two CSVs: its fields, one row per file (nested objects flattened to dotted columns, lists of plain values
+joined with "; "), and its arrays of objects, one row per element (file, array, index, the element's fields)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from typing import Any
 from backend.batch.runner import OK, FileResult
 from backend.chat.grounded import items_json
 from backend.chat.metrics import metrics_json
+from backend.csv_files import defuse, write_table
+from backend.extract.table import array_rows, field_row
 from backend.grounding.export import coco_json
 
 CSV_COLUMNS = ("file", "status", "answer", "items", "labels", "seconds", "error", "original_width",
                "original_height", "sent_width", "sent_height", "prompt_tokens", "completion_tokens", "ttft_s")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def result_json(result: FileResult) -> dict[str, Any]:
@@ -34,6 +37,7 @@ def result_json(result: FileResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "notes": list(result.notes),
         **({"moments": result.moments} if result.kind == "video" else {}),
+        **({"extraction": result.extraction.to_json()} if result.extraction is not None else {}),
     }
 
 
@@ -76,11 +80,6 @@ def csv_row(result: FileResult) -> dict[str, Any]:
     }
 
 
-def defuse(value: Any) -> Any:
-    """A text cell a spreadsheet would take for a formula, made plain text (a leading apostrophe)."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
 def write_jsonl(results: Sequence[FileResult], path: Path) -> Path:
     """One JSON object per line, in the order the files were given."""
     with open(path, "w", encoding="utf-8") as out:
@@ -104,11 +103,31 @@ def write_csv(results: Sequence[FileResult], path: Path) -> Path:
     return path
 
 
+def write_extraction_tables(results: Sequence[FileResult], fields_path: Path, rows_path: Path) -> None:
+    """The fields CSV (one row per file) and the rows CSV (one per element of each array of objects)."""
+    fields, rows = [], []
+    for result in results:
+        extraction = result.extraction
+        data = extraction.data if extraction is not None else None
+        fields.append({"file": result.file, "status": result.status,
+                       "extraction": extraction.status if extraction is not None else "",
+                       "errors": " | ".join(extraction.errors) if extraction is not None else result.error,
+                       **field_row(data)})
+        rows += [{"file": result.file, **row} for row in array_rows(data)]
+    write_table(fields, ("file", "status", "extraction", "errors"), fields_path)
+    write_table(rows, ("file", "array", "index"), rows_path)
+
+
 def write_exports(results: Sequence[FileResult], folder: Path, stem: str = "batch") -> dict[str, str]:
-    """All three files in folder: {"jsonl": path, "coco": path, "csv": path}."""
+    """The files in folder: {"jsonl", "coco", "csv"}, and for a batch with a schema {"fields_csv", "rows_csv"}."""
     folder.mkdir(parents=True, exist_ok=True)
-    return {
+    exports = {
         "jsonl": str(write_jsonl(results, folder / f"{stem}-results.jsonl")),
         "coco": str(write_coco(results, folder / f"{stem}-coco.json")),
         "csv": str(write_csv(results, folder / f"{stem}-results.csv")),
     }
+    if any(result.extraction is not None for result in results):
+        fields, rows = folder / f"{stem}-fields.csv", folder / f"{stem}-rows.csv"
+        write_extraction_tables(results, fields, rows)
+        exports |= {"fields_csv": str(fields), "rows_csv": str(rows)}
+    return exports

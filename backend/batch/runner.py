@@ -22,7 +22,10 @@ from backend.chat.grounded import ground_turn_answer
 from backend.chat.metrics import AnswerMetrics
 from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
-from backend.families import Family
+from backend.extract.answer import Extraction
+from backend.extract.document import read_document
+from backend.extract.schema import ExtractSchema
+from backend.families import Family, get_family
 from backend.grounding import GroundingResult
 from backend.grounding.moments import moments_json, parse_moments
 from backend.media.uploads import PreparedMedia, UploadError
@@ -51,6 +54,7 @@ class FileResult:
     overlay_path: str | None = None
     moments: list[dict[str, Any]] = field(default_factory=list)
     notes: tuple[str, ...] = ()
+    extraction: Extraction | None = None  # a batch with a schema: the answer read against it
 
     @property
     def items(self) -> int:
@@ -132,6 +136,7 @@ class BatchJob:
     fair_share: FairShare | None = None  # public mode: hold one of the visitor's slots per request
     visitor: str = ""
     save_overlay: Callable[[Image.Image], str] | None = None  # writes a drawn overlay, returns its path
+    schema: ExtractSchema | None = None  # extraction: the sampling holds its response_format, answers are read by it
 
 
 class BatchRunner:
@@ -238,11 +243,16 @@ class BatchRunner:
                 self._active.discard(session)
 
     def _ground(self, result: FileResult, turn: Turn, media: PreparedMedia) -> FileResult:
-        if media.videos:
+        if self.job.schema is not None:  # extraction: the answer read against the schema, its bbox_2d fields drawn
+            document = read_document(turn, self.job.schema, get_family(self.job.family))
+            grounding = document.grounding
+            result = replace(result, extraction=document.extraction, notes=result.notes + document.extraction.notes)
+        elif media.videos:
             video = media.videos[0]
             moments = moments_json(parse_moments(turn.answer, duration_s=video.info.duration_s).moments)
             return replace(result, moments=moments)
-        grounding = ground_turn_answer(turn, self.job.family)
+        else:
+            grounding = ground_turn_answer(turn, self.job.family)
         if grounding is None:
             return result
         overlay_path = None

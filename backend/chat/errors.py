@@ -44,6 +44,23 @@ class RequestFailed(ChatError):
     """Any other refusal by the server."""
 
 
+class SchemaNotServed(ChatError):
+    """The server cannot hold an answer to this JSON Schema: no grammar backend, or one that cannot compile it."""
+
+
+def schema_failure(message: str) -> SchemaNotServed | None:
+    """The plain message for a server that cannot constrain decoding to a schema (SGLang's and vLLM's words)."""
+    if "grammar-backend none" in message or "grammar_backend='none'" in message:
+        return SchemaNotServed(
+            "This server was started without a grammar backend (--grammar-backend none), so it cannot hold an "
+            "answer to a JSON Schema. Relaunch it from this app (its plans keep SGLang's xgrammar) or without that "
+            "flag, then extract again.")
+    if re.search(r"Failed to compile \w+ grammar|not supported by xgrammar|Invalid JSON schema", message):
+        return SchemaNotServed(f"The engine could not turn this schema into a grammar ({message.strip()[:300]}). "
+                               "Simplify the schema (drop patterns, formats or deep nesting), then extract again.")
+    return None
+
+
 def server_message(error: openai.APIStatusError) -> str:
     """The message field of an SGLang/OpenAI error body, else the SDK's text."""
     body = error.body
@@ -74,6 +91,8 @@ def explain(error: Exception, base_url: str, request: BuiltRequest | None) -> Ch
         return RequestFailed("The server refused the API key.")
     if "context length" in message:
         return context_too_long(message, request)
+    if refusal := schema_failure(message):
+        return refusal
     if _MEDIA_FAILURE.search(message):
         return bad_media(message)
     return RequestFailed(f"The server refused the request (HTTP {error.status_code}): {message}")
@@ -113,6 +132,8 @@ def bad_media(message: str) -> BadMedia:
 def explain_broken_stream(error: Exception) -> ChatError:
     """The ChatError for a stream that broke after it started (the partial answer is kept)."""
     if isinstance(error, openai.APIError) and not isinstance(error, openai.APIConnectionError):
+        if refusal := schema_failure(error.message):
+            return refusal
         return RequestFailed(f"The server ended the answer with an error: {error.message}. "
                              "The partial answer is kept; regenerate to try again.")
     return ConnectionLost(f"The connection to the model server was lost mid-answer ({type(error).__name__}). "

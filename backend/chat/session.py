@@ -39,6 +39,7 @@ class SamplingParams:
     top_p: float = 0.8
     max_tokens: int = 1024
     extra_body: dict[str, object] | None = None  # more request fields, sent as is (e.g. SGLang's ignore_eos)
+    response_format: dict[str, object] | None = None  # e.g. a JSON Schema the engine holds decoding to
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ class ChatSession:
             top_p=self.sampling.top_p,
             max_tokens=self.sampling.max_tokens,
             extra_body=dict(extra_body) if extra_body else None,
+            response_format=self.sampling.response_format or openai.NOT_GIVEN,
         )
 
     def _client(self, endpoint: Endpoint) -> openai.OpenAI:

@@ -60,7 +60,9 @@ def sglang_server_flags(model_path: str, served_name: str, host: str, port: int,
              "--api-key", api_key, "--tp-size", str(tp)]
     if dp > 1:
         flags += ["--dp-size", str(dp)]
-    flags += ["--context-length", str(context_length), "--enable-metrics"]
+    # JSON Schema answers (extraction): xgrammar stays on (SGLang's default); without this flag its grammar lets a
+    # model pad JSON with whitespace until max_tokens, which weak and dummy models do (seen on an H100)
+    flags += ["--context-length", str(context_length), "--enable-metrics", "--constrained-json-disable-any-whitespace"]
     return flags + list(extra)
 
 

@@ -80,6 +80,10 @@ def parse_engine_args(text: str) -> EngineArgs:
         if flag in OWNED_FLAGS:
             raise EngineArgsError(f"{flag} is set by the plan; use the app's {OWNED_FLAGS[flag]} option instead")
     args = EngineArgs(tokens)
+    if args.value_of("--grammar-backend") == "none":
+        raise EngineArgsError(
+            "--grammar-backend none leaves the engine unable to hold answers to a JSON Schema, which the Extract "
+            "tab and batch extraction need; leave the grammar backend to SGLang (xgrammar)")
     if args.value_of("--mm-attention-backend") == "sdpa":
         raise EngineArgsError(
             "--mm-attention-backend sdpa builds a dense mask over every image of a batch (on an H100, 16 "

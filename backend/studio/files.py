@@ -24,6 +24,12 @@ class WorkFolder:
         target.mkdir(parents=True, exist_ok=True)
         return target / f"{uuid.uuid4().hex}{suffix}"
 
+    def new_folder(self, folder: str) -> Path:
+        """A fresh, empty folder under `folder`, for files whose names people see (downloads)."""
+        target = self.root / folder / uuid.uuid4().hex
+        target.mkdir(parents=True)
+        return target
+
     def session(self) -> WorkFolder:
         """A fresh folder of its own, for one browser session."""
         return WorkFolder(self.root / "sessions" / uuid.uuid4().hex)

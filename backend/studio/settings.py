@@ -22,6 +22,7 @@ PUBLIC_MODEL_REFUSAL = ("This public demo plans only its catalog models (3B, 7B,
 NOTHING_TO_SEND = "Nothing to send: the message is empty. Type a message or attach an image or video."
 NO_ENGINE_FOR_BATCH = ("No model server is running. Start one (or attach to one) on the Server tab, then run the "
                        "batch again.")
+NO_DOCUMENT = "No document: add an image of it (a scan, photo or screenshot), then extract."
 NO_SERVER_SNIPPET = "# No server is answering yet: launch or attach one."
 
 

@@ -22,6 +22,8 @@ from backend.engine.load_history import ServerMetricsHistory
 from backend.engine.status import Mode, ServerStatus
 from backend.engine.supervisor import LaunchRefused
 from backend.errors import UserError
+from backend.extract.document import ExtractionUpdate, read_document
+from backend.extract.schema import ExtractSchema, load_schema
 from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.grounding import GroundingResult, ground
 from backend.hardware import DetectedGpu, describe_gpus, find_gpu
@@ -40,6 +42,7 @@ from backend.studio.session import BrowserSession, TurnView
 from backend.studio.settings import (
     API_OVERLAY_CAP,
     ATTACHED_REFUSAL,
+    NO_DOCUMENT,
     NO_ENGINE_FOR_BATCH,
     NO_GPU_REFUSAL,
     NO_SERVER_SNIPPET,
@@ -243,6 +246,23 @@ class Studio:
         found = grounding is not None and grounding.found and grounding.overlay is not None
         return answer_json(turn, grounding, self.save_api_overlay(grounding) if found else None, session.turns)
 
+    def extract(self, paths: Sequence[str], schema: ExtractSchema | str, sampling: SamplingParams,
+                viewer: Viewer) -> Iterator[ExtractionUpdate]:
+        """Extract a JSON Schema's fields (a template name or schema text) from document images, the engine holding
+        decoding to the schema: the raw answer as it grows, then (last update) the document read from it."""
+        chosen = schema if isinstance(schema, ExtractSchema) else load_schema(schema)
+        if not paths:
+            raise UserError(NO_DOCUMENT)
+        family = self.family()
+        instruction = chosen.instruction(family)
+        session, media = self._one_shot(instruction, paths, [], replace(
+            sampling, response_format=chosen.response_format()), viewer)
+        if media.videos:
+            raise UserError("Extraction reads images (scans, photos, screenshots), not videos.")
+        for text in self._answer(session, instruction, media, viewer):
+            yield ExtractionUpdate(text)
+        yield ExtractionUpdate(session.turns[-1].answer, read_document(session.turns[-1], chosen, family))
+
     # --- grounding ----------------------------------------------------------------------------------------------
 
     def ground(self, image_path: str, answer: str, family: Family | str | None = None, max_pixels: int = 0
@@ -252,20 +272,6 @@ class Studio:
         chosen = family if isinstance(family, Family) else get_family(family) if family else self.family()
         sent = self.media.image(image_path, chosen, max_pixels)
         return ground(answer, sent.original_size, sent.input_size, chosen, upright_picture(sent))
-
-    def sent_budget(self, frame: str, family: Family | str, custom_pixels: float | None = None) -> int:
-        """The pixel budget an image was sent with, for a frame choice: "app" (this app's: 0), "server" (the
-        server's default for the family: what another client's request gets) or "custom" (custom_pixels)."""
-        chosen = family if isinstance(family, Family) else get_family(family)
-        if frame == "server":
-            return chosen.max_pixels
-        if frame != "custom":
-            return 0
-        pixels = int(custom_pixels or 0)
-        if not chosen.min_pixels <= pixels <= chosen.max_pixels:
-            raise UserError(f"A custom budget is between {chosen.min_pixels:,} and {chosen.max_pixels:,} pixels "
-                            f"for {chosen.name}; {pixels:,} is not.")
-        return pixels
 
     def save_api_overlay(self, result: GroundingResult) -> str:
         """Write an API overlay as PNG among the most recent ones (older ones are deleted); returns its path."""
@@ -277,11 +283,15 @@ class Studio:
 
     def start_batch(self, paths: list[str], prompt: str, folder: Path, viewer: Viewer, *, max_tokens: int = 1024,
                     temperature: float = 0.0, system_prompt: str | None = None, overlays: bool = True,
-                    concurrency: int = DEFAULT_CONCURRENCY) -> StartedBatch:
+                    concurrency: int = DEFAULT_CONCURRENCY, schema: ExtractSchema | str | None = None
+                    ) -> StartedBatch:
         """Find the files (expanding zips into folder) and set up their batch on the engine serving now; raises
         BatchRefused, in plain words, for an empty prompt, no files, no engine, or a batch over a public demo's
-        caps (a visitor's batch also runs within their fair share)."""
-        prompt = (prompt or "").strip()
+        caps (a visitor's batch also runs within their fair share). schema (a template name, schema text): every
+        answer is held to it and read as an extraction; the prompt may then be empty (the schema's instruction)."""
+        chosen = load_schema(schema) if isinstance(schema, str) and schema.strip() else schema or None
+        family, videos = self.family(), self.video_limits()
+        prompt = (prompt or "").strip() or (chosen.instruction(family) if chosen else "")
         if not prompt:
             raise BatchRefused("The prompt is empty: pick a preset or type what to ask about every file.")
         if not paths:
@@ -291,10 +301,11 @@ class Studio:
             raise BatchRefused(NO_ENGINE_FOR_BATCH)
         folder.mkdir(parents=True, exist_ok=True)
         found = discover(paths, folder / "files", BatchLimits.public() if viewer.public else BatchLimits())
-        family, videos = self.family(), self.video_limits()
+        sampling = SamplingParams(temperature=float(temperature), max_tokens=int(max_tokens),
+                                  response_format=chosen.response_format() if chosen else None)
         job = BatchJob(
-            endpoint, prompt, family, lambda path: self.media.message([path], family, videos),
-            SamplingParams(temperature=float(temperature), max_tokens=int(max_tokens)), system_prompt=system_prompt,
-            concurrency=concurrency, fair_share=self.fair_share if viewer.public else None, visitor=viewer.visitor,
-            save_overlay=overlay_saver(folder / "overlays") if overlays else None)
+            endpoint, prompt, family, lambda path: self.media.message([path], family, videos), sampling,
+            system_prompt=system_prompt, concurrency=concurrency, fair_share=self.fair_share if viewer.public else None,
+            visitor=viewer.visitor, save_overlay=overlay_saver(folder / "overlays") if overlays else None,
+            schema=chosen)
         return StartedBatch(BatchRunner(job), found, folder)

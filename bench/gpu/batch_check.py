@@ -6,7 +6,7 @@ zip. upload_s is the time to the first progress update (uploads + discovery); ba
 as the app reports it (from the start of the requests); ratio_* compare end-to-end images/s, batch_ratio_* the
 batch alone.
 
-    python3 -m bench.gpu.batch_check --app-args "--model $QWEN_MODEL_DIR --engine-args '$SGLANG_DUMMY_FLAGS' \
+    python3 -m bench.gpu.batch_check --app-args "--model $QWEN_MODEL_DIR --engine-args '${SGLANG_DUMMY_FLAGS/--grammar-backend none/}' \
         --launch" --photos 200 --out "$OUT/batch.jsonl"
     python3 -m bench.gpu.batch_check --standin --photos 100 --out batch.jsonl   # CPU: the stand-in engine
 """

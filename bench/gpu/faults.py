@@ -1,7 +1,7 @@
 """Faults and a mini-soak against real SGLang on a GPU host (no gradio needed); prints JSON lines.
 
     source .whl/carry/device_env.sh
-    python3 -m bench.gpu.faults --model-path "$QWEN_MODEL_DIR" --engine-args "$SGLANG_DUMMY_FLAGS"
+    python3 -m bench.gpu.faults --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
 
 Steps, all through the app's own backend (Supervisor, ChatSession, ImagePreparer):
 1. plan for the detected GPUs and launch through the Supervisor; wait until ready (warm-up included);

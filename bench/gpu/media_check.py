@@ -2,7 +2,7 @@
 prompt-token count proves it used exactly our model-input sizes. Prints JSON lines, then a summary.
 
     source .whl/carry/device_env.sh
-    python -m bench.gpu.media_check --model-path "$QWEN_MODEL_DIR" --engine-args "$SGLANG_DUMMY_FLAGS"
+    python -m bench.gpu.media_check --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
     python -m bench.gpu.media_check --base-url http://127.0.0.1:30000 --api-key KEY   # a running server
 
 Checks (each streams an answer through backend.chat.session.ChatSession): a 12 MP photo; a 3-image turn; a follow-up

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(RUNS), help=f"comma-separated runs (default all: {','.join(RUNS)})")
     parser.add_argument("--model-dir", default=os.environ.get("QWEN_MODEL_DIR", ""),
                         help="the 7B config-only folder (default: $QWEN_MODEL_DIR)")
-    parser.add_argument("--extra-args", default=os.environ.get("SGLANG_DUMMY_FLAGS", ""),
+    parser.add_argument("--extra-args", default=os.environ.get("SGLANG_DUMMY_FLAGS", "").replace("--grammar-backend none", ""),
                         help="engine flags (default: $SGLANG_DUMMY_FLAGS)")
     parser.add_argument("--hardware", default="auto")
     parser.add_argument("--timeout", type=float, default=480.0, help="seconds to wait for each run's ready")

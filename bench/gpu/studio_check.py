@@ -2,7 +2,7 @@
 JSON lines.
 
     source .whl/carry/device_env.sh
-    python3 bench/gpu/studio_check.py --model-path "$QWEN_MODEL_DIR" --engine-args "$SGLANG_DUMMY_FLAGS"
+    python3 bench/gpu/studio_check.py --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
 
 Steps: plan for the detected GPUs -> Studio.launch (phases to ready) -> Studio.ask with a 12 MP photo (sent size,
 vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> Studio.ground of a pasted answer in

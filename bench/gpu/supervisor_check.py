@@ -1,7 +1,7 @@
 """Check the supervisor against real SGLang on a GPU host; prints JSON lines.
 
     source .whl/carry/device_env.sh
-    python3 bench/gpu/supervisor_check.py --model-path "$QWEN_MODEL_DIR" --extra-args "$SGLANG_DUMMY_FLAGS"
+    python3 bench/gpu/supervisor_check.py --model-path "$QWEN_MODEL_DIR" --extra-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
 
 Steps: plan for the detected GPU (backend.plans.planner.make_plan) -> launch through the Supervisor, printing each
 phase with its timestamp -> one streamed image request -> kill -9 the scheduler child and time how long the
