@@ -74,6 +74,28 @@ def test_a_batch_with_a_bad_file_fills_gallery_table_problems_and_downloads(brow
         context.close()
 
 
+def test_a_batch_with_an_extraction_preset_tabulates_valid_fields_and_adds_their_csvs(browser, ui: RunningUi,
+                                                                                   tmp_path: Path) -> None:
+    context, page = open_tab(browser, ui, 1400, 1000)
+    try:
+        page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in photos(tmp_path, 4)])
+        choose_preset(page, "Extract fields: Receipt (JSON Schema)")
+        prompt = page.locator("#batch-prompt textarea")
+        assert wait_until(lambda: "JSON Schema" in prompt.input_value(), timeout_s=10), prompt.input_value()
+        assert wait_until(lambda: "photo003" in page.locator("#batch-files").inner_text(), timeout_s=20)
+        assert wait_until(lambda: "· 4 files" in page.locator("#batch-files").inner_text(), timeout_s=10)
+        page.locator("#batch-run").click()
+        assert wait_until(lambda: "finished" in line(page), timeout_s=60), line(page)
+        assert line(page).startswith("4 / 4 done")
+        table = page.locator("#batch-table").inner_text()
+        assert table.count('valid: {"vendor": "vendor 1"') == 4
+        downloads = page.locator("#batch-downloads").inner_text().replace("\n", "")
+        assert "batch-fields.csv" in downloads and "batch-rows.csv" in downloads
+        page.screenshot(path=str(SCREENSHOTS / "batch-extract-desktop.png"), full_page=True)
+    finally:
+        context.close()
+
+
 def test_cancel_in_the_tab_stops_the_engine_and_keeps_finished_results(browser, ui: RunningUi,
                                                                       tmp_path: Path) -> None:
     before = engine_stats(ui)

@@ -5,6 +5,7 @@ and JSON lines / COCO / CSV downloads."""
 from __future__ import annotations
 
 import html
+import json
 import shutil
 import time
 import uuid
@@ -15,17 +16,20 @@ from pathlib import Path
 import gradio as gr
 
 from backend.batch.files import PUBLIC_MAX_BYTES, PUBLIC_MAX_FILES
-from backend.batch.runner import OK, BatchProgress, BatchRunner
+from backend.batch.runner import OK, BatchProgress, BatchRunner, FileResult
 from backend.errors import UserError
+from backend.extract.schema import template, template_choices
 from backend.grounding.presets import PRESETS, get_preset
 from backend.studio.batch import StartedBatch
 from backend.studio.studio import Studio
 from ui.batch_api import BATCH_CONCURRENCY_ID, BATCHES_AT_ONCE
 
 FREE_PROMPT = ""
+EXTRACT = "extract:"  # preset keys "extract:receipt", ...: every answer held to that template's JSON Schema
 LINE_EVERY_S = 0.3  # the progress line at most this often
 VIEWS_EVERY_S = 2.0  # gallery and table (they resend everything) at most this often
 ANSWER_CHARS = 400  # of each answer in the table (the downloads hold all of it)
+FILES_LABEL = "Images, videos or a zip"
 TABLE_HEADERS = ["file", "answer", "items", "seconds"]
 PROBLEM_HEADERS = ["file", "status", "reason"]
 
@@ -87,10 +91,11 @@ def build_batch_panel(studio: Studio) -> BatchPanel:
                 f"them. Boxes and points come back in original-image pixels.{caps}", elem_id="batch-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            files = gr.File(label="Images, videos or a zip", file_count="multiple", type="filepath",
+            files = gr.File(label=FILES_LABEL, file_count="multiple", type="filepath",
                             file_types=["image", "video", ".zip"], elem_id="batch-files", height=200)
         with gr.Column(scale=1, min_width=300):
-            choices = [("Free prompt", FREE_PROMPT)] + [(preset.title, preset.key) for preset in PRESETS]
+            choices = [("Free prompt", FREE_PROMPT)] + [(preset.title, preset.key) for preset in PRESETS] + \
+                [(f"Extract fields: {title} (JSON Schema)", EXTRACT + name) for title, name in template_choices()]
             with gr.Row():
                 preset = gr.Dropdown(choices, value="detect", label="Preset", elem_id="batch-preset", scale=2)
                 subject = gr.Textbox(label="Subject", value=get_preset("detect").default_subject,
@@ -111,7 +116,7 @@ def build_batch_panel(studio: Studio) -> BatchPanel:
     problems = gr.Dataframe(headers=PROBLEM_HEADERS, value=[], interactive=False, wrap=True, visible=False,
                             label="Files without an answer", elem_id="batch-problems")
     downloads = gr.File(label="Downloads: JSON lines, COCO, CSV", file_count="multiple", interactive=False,
-                        elem_id="batch-downloads", height=200)
+                        elem_id="batch-downloads")
     return BatchPanel(state, files, preset, subject, prompt, max_tokens, temperature, run, cancel, progress,
                       gallery, table, problems, downloads)
 
@@ -124,10 +129,12 @@ def wire_batch_panel(studio: Studio, panel: BatchPanel) -> None:
     def run(files: list[str] | None, preset_key: str, subject: str, prompt: str, max_tokens: float,
             temperature: float, state: BatchState, request: gr.Request) -> Iterator[dict]:
         system = _system_prompt(preset_key, subject, prompt)
+        schema = preset_key.removeprefix(EXTRACT) if preset_key.startswith(EXTRACT) else None
         try:
             visitor = studio.viewer(visitor=getattr(request, "session_hash", None) or "browser")
             started = studio.start_batch(list(files or []), prompt, state.new_folder(), visitor,
-                                         max_tokens=int(max_tokens), temperature=temperature, system_prompt=system)
+                                         max_tokens=int(max_tokens), temperature=temperature, system_prompt=system,
+                                         schema=schema)
         except UserError as error:  # shown in the tab's progress line, where the run would be
             gr.Warning(str(error))
             yield {panel.progress: progress_html(None, str(error))}
@@ -145,16 +152,21 @@ def wire_batch_panel(studio: Studio, panel: BatchPanel) -> None:
     def pick_preset(preset_key: str, prompt: str) -> tuple[str, str]:
         if not preset_key:  # a free prompt: keep what is typed
             return "", prompt
+        if preset_key.startswith(EXTRACT):
+            return "", template(preset_key.removeprefix(EXTRACT)).instruction(studio.family())
         preset = get_preset(preset_key)
         return preset.default_subject, preset.prompt()
 
     def fill_prompt(preset_key: str, subject: str, prompt: str) -> str:
-        return get_preset(preset_key).prompt(subject) if preset_key else prompt
+        return get_preset(preset_key).prompt(subject) if preset_key and not preset_key.startswith(EXTRACT) else prompt
 
     panel.run.click(run, [panel.files, panel.preset, panel.subject, panel.prompt, panel.max_tokens,
                           panel.temperature, panel.state], outputs, concurrency_limit=BATCHES_AT_ONCE,
                     concurrency_id=BATCH_CONCURRENCY_ID, api_visibility="private", show_progress="hidden")
     panel.cancel.click(cancel, [panel.state], None, queue=False, api_visibility="private")
+    # the box shows a few files and scrolls: its label says how many there are
+    panel.files.change(lambda files: gr.File(label=files_label(files)), panel.files, panel.files, queue=False,
+                       api_visibility="private", show_progress="hidden")
     panel.preset.input(pick_preset, [panel.preset, panel.prompt], [panel.subject, panel.prompt], queue=False,
                        api_visibility="private")
     for trigger in (panel.subject.submit, panel.subject.blur):
@@ -189,10 +201,15 @@ def views(panel: BatchPanel, progress: BatchProgress) -> dict:
     answered = [result for result in progress.results if result.status == OK]
     gallery = [(result.overlay_path, f"{result.file} · {result.items} item(s)") for result in answered
                if result.overlay_path]
-    table = [[result.file, _short(result.answer), result.items, round(result.seconds, 2)] for result in answered]
+    table = [[result.file, _shown_answer(result), result.items, round(result.seconds, 2)] for result in answered]
     problems = [[result.file, result.status, result.error] for result in progress.problems]
     return {panel.gallery: gallery or None, panel.table: table,
             panel.problems: gr.Dataframe(value=problems, visible=bool(problems))}
+
+
+def files_label(files: list[str] | None) -> str:
+    count = len(files or [])
+    return f"{FILES_LABEL} · {count} file{'s' if count != 1 else ''}" if count else FILES_LABEL
 
 
 def progress_html(progress: BatchProgress | None, message: str = "") -> str:
@@ -207,10 +224,19 @@ def progress_html(progress: BatchProgress | None, message: str = "") -> str:
 
 def _system_prompt(preset_key: str, subject: str, prompt: str) -> str | None:
     """The preset's own system prompt (document parsing) while its prompt is the one being sent."""
-    if not preset_key:
+    if not preset_key or preset_key.startswith(EXTRACT):
         return None
     preset = get_preset(preset_key)
     return preset.system_prompt if (prompt or "").strip() == preset.prompt(subject).strip() else None
+
+
+def _shown_answer(result: FileResult) -> str:
+    """An extraction as its verdict and its data (compact JSON), else the answer's text (shortened)."""
+    extraction = result.extraction
+    if extraction is None:
+        return _short(result.answer)
+    data = json.dumps(extraction.data, ensure_ascii=False) if extraction.data is not None else result.answer
+    return _short(f"{extraction.status}: {data}")
 
 
 def _short(text: str) -> str:
