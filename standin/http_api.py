@@ -49,6 +49,8 @@ class StandinState:
     recent_media: deque[list[list]] = field(default_factory=lambda: deque(maxlen=64))
     last_system: str = ""  # the last request's system message
     last_response_format: dict | None = None  # the last request's response_format (None: free text)
+    # each video the last request carried: {"frames": sampled, "duration_s", "size": [w, h] of the file}
+    last_videos: list[dict] = field(default_factory=list)
 
     @property
     def grid(self) -> ImageGrid:
@@ -156,7 +158,8 @@ class StandinHandler(BaseHTTPRequestHandler):
                 return self._send_json(200, {**state.counts, "last_images": state.last_images,
                                              "recent_media": list(state.recent_media),
                                              "last_system": state.last_system,
-                                             "last_response_format": state.last_response_format})
+                                             "last_response_format": state.last_response_format,
+                                             "last_videos": state.last_videos})
         if path in ("/health", "/health_generate"):
             return self._send_empty(200 if state.ready.is_set() else 503)
         if path == "/metrics":
@@ -263,6 +266,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.state.last_images = [list(item.original_size) for item in media if item.kind == "image"]
             self.state.recent_media.append([[item.kind, item.format, *item.original_size] for item in media])
             self.state.last_system = system if isinstance(system, str) else ""
+            self.state.last_videos = [{"frames": item.frames, "duration_s": round(item.duration_s, 3),
+                                       "size": list(item.original_size)} for item in media if item.kind == "video"]
         return media
 
     def _media_error(self, kind: str, index: int, error: Exception) -> RequestError:

@@ -46,6 +46,7 @@ class MediaItem:
     frames: int  # 1 for an image; sampled frames for a video
     tokens: int
     format: str = ""  # what the bytes were: JPEG, PNG, ... (Pillow's name), or MP4 for a video
+    duration_s: float = 0.0  # a video's length as its container says (frames / fps)
 
 
 def smart_resize(height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
@@ -158,4 +159,4 @@ def load_video(url: str) -> MediaItem:
     max_pixels = max(min(VIDEO_MAX_PIXELS, VIDEO_TOTAL_PIXELS / frames * FRAME_FACTOR), int(VIDEO_MIN_PIXELS * 1.05))
     input_h, input_w = smart_resize(height, width, min_pixels=VIDEO_MIN_PIXELS, max_pixels=int(max_pixels))
     tokens = (frames // FRAME_FACTOR) * (input_h // FACTOR) * (input_w // FACTOR)
-    return MediaItem("video", (width, height), (input_w, input_h), frames, tokens, "MP4")
+    return MediaItem("video", (width, height), (input_w, input_h), frames, tokens, "MP4", total / fps)

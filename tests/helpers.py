@@ -173,6 +173,10 @@ DEFAULT_ANSWERS = [
     {"match": "(?i)localize a series of activity events",
      "answer": '```json\n[{"start_time": "00:00.00", "end_time": "00:01.00", "description": "The screen is dark."},'
                '\n {"start_time": "00:01.00", "end_time": "00:02.00", "description": "It turns light."}]\n```'},
+    # a moment an hour into a lecture, in the h:mm:ss.ff form
+    {"match": "(?i)when does the speaker write",
+     "answer": '[{"start_time": "1:01:30.00", "end_time": "1:02:00.00", "description": "The speaker writes the '
+               'formula on the board."}]'},
 ]
 
 
@@ -204,6 +208,16 @@ def send(page, text: str, files: list[Path] = ()) -> None:
                                arg=len(files), timeout=10_000)
     box.locator("textarea").fill(text)
     box.locator("textarea").press("Enter")
+
+
+def show_tab(page, name: str) -> None:
+    """Open a tab the way a person does: its tab button, or on a narrow screen the "More tabs" menu's entry."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count():
+        tab.click()
+        return
+    page.get_by_label("More tabs").click()
+    page.locator(".overflow-dropdown button", has_text=name).click()
 
 
 def shot(page, name: str) -> None:

@@ -248,9 +248,9 @@ UPLOAD_CASES: tuple[UploadCase, ...] = (
                refused=r"noise\.mp4: This video cannot be read"),
     UploadCase("truncated_mp4", _file("half.mp4", _truncated(_mp4_bytes)),
                refused=r"half\.mp4: This video cannot be read: the file is corrupt, truncated"),
-    # 4K at one frame a minute: a 4K video of more than 10 minutes that takes a second to make.
-    UploadCase("video_4k_over_10_minutes", _video("long4k.mp4", 11, 1 / 60, (3840, 2160)),
-               refused=r"long4k\.mp4: The video is 10:4\d long; the limit is 10:00"),
+    # 4K at one frame every two minutes: a 4K video of more than 2 hours that takes a second to make.
+    UploadCase("video_4k_over_2_hours", _video("long4k.mp4", 62, 1 / 120, (3840, 2160)),
+               refused=r"long4k\.mp4: The video is 2:0\d:\d\d long; the limit is 2:00:00"),
     UploadCase("video_4k_9_minutes", _video("ok4k.mp4", 9, 1 / 60, (3840, 2160)),
                answered=r"Stand-in saw 1 video: \d+x\d+, 8 frames", text="what happens in this video?"),
     UploadCase("more_images_than_the_limit", _many_images(6),

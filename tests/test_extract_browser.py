@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.helpers import CHROMIUM, RunningUi, shot, start_ui, wait_until
+from tests.helpers import CHROMIUM, RunningUi, shot, show_tab, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -39,7 +39,7 @@ def open_extract_tab(browser, url: str, size: str):
     page = context.new_page()
     page.goto(url)
     page.locator("#status-badge").wait_for(timeout=20_000)
-    page.get_by_role("tab", name="Extract").click()
+    show_tab(page, "Extract")
     return context, page
 
 

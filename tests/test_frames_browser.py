@@ -15,7 +15,7 @@ from PIL import Image
 
 from backend.media.images import APP_MAX_PIXELS
 from bench.photos import Photo, middle_half_box, phone_photo, within
-from tests.helpers import CHROMIUM, SCREENSHOTS, RunningUi, start_ui, wait_until
+from tests.helpers import CHROMIUM, SCREENSHOTS, RunningUi, show_tab, start_ui, wait_until
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0]
@@ -79,7 +79,7 @@ def test_a_rotated_phone_photo_is_drawn_upright_where_the_box_is(browser, ui: Ru
     middle_y = round((truth[1] + truth[3]) / 2)
     assert overlay.getpixel((round(truth[0]) + 1, middle_y)) == BOX_COLOR
     assert overlay.getpixel((round(truth[2]) - 2, middle_y)) == BOX_COLOR
-    page.get_by_role("tab", name="Grounding").click()
+    show_tab(page, "Grounding")
     files = downloads(page)
     assert set(files) == {"phone-exif6-grounding.json", "phone-exif6-coco.json"}
     assert within(files["phone-exif6-grounding.json"]["items"][0]["bbox"], truth)
@@ -94,7 +94,7 @@ def test_a_pasted_answer_is_read_in_the_frame_the_chat_sends(browser, ui: Runnin
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.goto(ui.url)
     page.locator("#status-badge").wait_for(timeout=20_000)
-    page.get_by_role("tab", name="Grounding").click()
+    show_tab(page, "Grounding")
     page.get_by_text("Draw a pasted answer on an image").click()
     page.locator("#pasted-image input[type=file]").set_input_files([str(photo.path)])
     page.locator("#pasted-image img").first.wait_for(timeout=20_000)

@@ -72,7 +72,7 @@ class Chat:
     def send(self, text: str, files: list[Path] = ()) -> Reply:
         """Press Enter with this text and these files; run the handler to its end."""
         message = {"text": text, "files": [str(path) for path in files]}
-        updates = list(self.respond(message, DEFAULT_SYSTEM_PROMPT, 0.7, 0.8, MAX_TOKENS, self.session))
+        updates = list(self.respond(message, DEFAULT_SYSTEM_PROMPT, 0.7, 0.8, MAX_TOKENS, 0.0, 0, self.session))
         values: dict[str, object] = {}
         for update in updates:
             values.update({getattr(component, "elem_id", None): value for component, value in update.items()})

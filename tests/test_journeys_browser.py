@@ -13,8 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.helpers import (CHROMIUM, RunningUi, pick_free_port, send, shot, spawn_standin, start_ui,
-                           wait_until)
+from tests.helpers import CHROMIUM, RunningUi, pick_free_port, send, shot, show_tab, spawn_standin, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -64,7 +63,7 @@ def test_three_follow_ups_without_attaching_again_are_each_drawn_on_the_photo(br
         shot(page, f"journey-follow-ups-{size}")
         drawn = [Image.open(io.BytesIO(httpx.get(src, timeout=10).content)).size for src in overlays(page)]
         assert drawn == [(640, 480)] * 4  # every answer drawn on the photo itself
-        page.get_by_role("tab", name="Grounding").click()
+        show_tab(page, "Grounding")
         page.locator("#grounding-notes").get_by_text("newest image of the conversation").wait_for(timeout=5_000)
         shot(page, f"journey-follow-ups-grounding-{size}")
         page.get_by_label("Answer shown (the chat's answers with items)").click()  # back to the first answer
@@ -87,7 +86,7 @@ def test_a_visitor_of_a_public_demo_with_no_engine_is_told_only_what_they_can_do
             assert wait_until(lambda: "only its admin can start one" in " ".join(bubbles(page))
                               + notice.inner_text(), timeout_s=15), bubbles(page)
             shot(page, f"journey-public-no-engine-chat-{size}")
-            page.get_by_role("tab", name="Server").click()
+            show_tab(page, "Server")
             page.locator("#plan").get_by_text("Read-only public demo").wait_for(timeout=10_000)
             text = page.locator("body").inner_text()
             shot(page, f"journey-public-no-engine-server-{size}")
@@ -117,7 +116,7 @@ def test_an_attached_server_that_dies_and_comes_back_is_said_as_it_is(browser, t
         assert wait_until(lambda: "attached model server" in " ".join(bubbles(page)), timeout_s=20), bubbles(page)
         told = bubbles(page)[-1]
         assert "No model server is running" not in told and "keeps checking" in told
-        page.get_by_role("tab", name="Server").click()
+        show_tab(page, "Server")
         info = page.locator("#server-info")
         assert wait_until(lambda: "not answering" in info.inner_text(), timeout_s=10), info.inner_text()
         shot(page, "journey-attached-server-down")
@@ -127,7 +126,7 @@ def test_an_attached_server_that_dies_and_comes_back_is_said_as_it_is(browser, t
         assert "Load:" not in info.inner_text() and "Model: `unknown`" not in info.inner_text()
         engine = spawn_standin(port, key, "--tpot-ms", "2", "--script", str(script))
         assert wait_until(lambda: "✓ answering" in info.inner_text(), timeout_s=30), info.inner_text()
-        page.get_by_role("tab", name="Chat").click()
+        show_tab(page, "Chat")
         send(page, "Back again?")
         assert wait_until(lambda: len(bubbles(page)) == 3 and "▌" not in bubbles(page)[-1]
                           and "⚠" not in bubbles(page)[-1], timeout_s=20), bubbles(page)
@@ -146,7 +145,7 @@ def test_an_answer_pasted_from_another_clients_frame_lands_where_it_was_meant(br
     answer = '```json\n[{"bbox_2d": [1000, 800, 3000, 2400], "label": "table"}]\n```'
     context, page = open_page(browser, ui.url, "desktop")
     try:
-        page.get_by_role("tab", name="Grounding").click()
+        show_tab(page, "Grounding")
         page.get_by_text("Draw a pasted answer on an image").click()
         page.locator("#pasted-image input[type=file]").set_input_files(str(photo))
         page.locator("#pasted-answer textarea").fill(answer)

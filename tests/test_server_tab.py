@@ -16,7 +16,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.helpers import ADMIN_TOKEN, CHROMIUM, RunningUi, shot, standin_process, start_ui, wait_until
+from tests.helpers import ADMIN_TOKEN, CHROMIUM, RunningUi, shot, show_tab, standin_process, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -31,7 +31,7 @@ def open_page(browser, url: str, viewport: dict, tab: str | None = None):
     page.goto(url)
     page.locator("#status-badge").wait_for(timeout=20_000)
     if tab:
-        page.get_by_role("tab", name=tab).click()
+        show_tab(page, tab)
     return page
 
 
@@ -209,7 +209,7 @@ def test_the_phone_layout_keeps_presets_in_view_and_the_badge_on_one_line(public
     badge = page.locator("#status-badge").bounding_box()
     assert badge["height"] <= 32, badge
     shot(page, "chat-phone")
-    page.get_by_role("tab", name="Server").click()
+    show_tab(page, "Server")
     shot(page, "server-phone-public")
     page.context.close()
 

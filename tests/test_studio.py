@@ -16,6 +16,7 @@ from backend.endpoint import Endpoint
 from backend.engine.supervisor import Supervisor
 from backend.errors import UserError
 from backend.grounding.presets import get_preset
+from backend.media.preview import browser_plays
 from backend.plans.planner import PlanRequest
 from backend.studio.fixed_endpoint import FixedEndpoint
 from backend.studio.session import BrowserSession, TurnView
@@ -172,9 +173,11 @@ def test_video_events_asked_as_a_follow_up_still_fill_the_timeline(studio: Studi
     clip = str(write_video(tmp_path / "clip.mp4", frames=20, fps=10.0, size=(160, 120)))
     say(studio, session, "What is in this video?", [clip])
     events = say(studio, session, get_preset("video-events").prompt())
-    assert [caption.split(" ", 1)[1] for _path, caption in events.timeline] == ["The screen is dark.",
-                                                                                  "It turns light."]
+    assert [moment.description for moment in events.moments.moments] == ["The screen is dark.", "It turns light."]
     assert "the video of message 1" in events.timeline_note
+    # the upload is mp4v, which browsers do not play: the player gets an H.264 preview in the original's seconds
+    assert events.moments.player_path.endswith(".mp4") and events.moments.player_path != clip
+    assert browser_plays(events.moments.player_path) and events.moments.duration_s == 2.0
 
 
 # ----- journeys: a dying engine, a public visitor -------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, send, shot, start_ui, wait_until
+from tests.helpers import CHROMIUM, RunningUi, send, shot, show_tab, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -66,7 +66,7 @@ def last_answer_text(page) -> str:
 
 
 def test_refused_plan_shows_its_reason_before_any_click(page) -> None:
-    page.get_by_role("tab", name="Server").click()
+    show_tab(page, "Server")
     page.locator("#plan").get_by_text("tp 1, dp 1").wait_for(timeout=10_000)
     page.get_by_label("Model", exact=True).fill("72B")
     page.get_by_label("Model", exact=True).press("Enter")
@@ -83,7 +83,7 @@ def test_refused_plan_shows_its_reason_before_any_click(page) -> None:
 def test_launch_shows_the_load_phases_then_ready(page, ui: RunningUi) -> None:
     if ui.studio.supervisor.status().is_ready:
         ui.studio.stop(ui.studio.viewer())
-    page.get_by_role("tab", name="Server").click()
+    show_tab(page, "Server")
     page.get_by_role("button", name="Launch").click()
     phases: list[str] = []
 
@@ -133,7 +133,7 @@ def test_detect_streams_then_draws_the_box_where_the_model_put_it(page, ready: R
     assert any(_near(overlay.getpixel((320, y)), BOX_COLOR) for y in range(357, 364))
     assert overlay.getpixel((320, 240)) == (255, 255, 255)
     assert overlay.getpixel((60, 240)) == (255, 255, 255)
-    page.get_by_role("tab", name="Grounding").click()
+    show_tab(page, "Grounding")
     page.locator("#grounding-notes").get_by_text("the model saw 644x476").wait_for(timeout=5_000)
     shot(page, "grounding-tab")
     download = page.locator("#grounding-download a").first.get_attribute("href")

@@ -15,6 +15,7 @@ from gradio.data_classes import FileData
 
 from backend.chat.session import SamplingParams
 from backend.errors import UserError
+from backend.media.video_limits import VideoChoice
 from backend.plans.render import render_plan
 from backend.studio.studio import Studio
 from ui.errors import shows_user_errors
@@ -44,18 +45,25 @@ def register_api(studio: Studio) -> None:
         return studio.status_json(studio.viewer())
 
     def chat(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
-             temperature: float = 0.7, request: gr.Request = None) -> Iterator[str]:
-        """Stream an answer to `text` with image/video `files`, after `history` (OpenAI-style messages, as a list
-        or as JSON text: system/user/assistant, text or [{"type": "text"} / {"type": "image_url", data URL}])."""
+             temperature: float = 0.7, video_fps: float = 0.0, video_max_frames: int = 0,
+             request: gr.Request = None) -> Iterator[str]:
+        """Stream an answer to `text` with image/video `files` (up to 5 of each), after `history` (OpenAI-style
+        messages, as a list or as JSON text: system/user/assistant, text or [{"type": "text"} / {"type":
+        "image_url", data URL}]). video_fps (at most 2) and video_max_frames (per video): how videos are sampled;
+        0 for Qwen's rule (2 fps, at most 768 frames, fewer where the context needs it)."""
         sampling = SamplingParams(temperature=temperature, max_tokens=int(max_tokens))
-        yield from studio.stream_chat(text, paths_of(files), history, sampling, api_viewer(studio, request))
+        video = VideoChoice(float(video_fps or 0), int(video_max_frames or 0))
+        yield from studio.stream_chat(text, paths_of(files), history, sampling, api_viewer(studio, request), video)
 
     def ask(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
-            temperature: float = 0.7, request: gr.Request = None) -> dict:
+            temperature: float = 0.7, video_fps: float = 0.0, video_max_frames: int = 0,
+            request: gr.Request = None) -> dict:
         """The finished answer as one JSON value: answer, metrics, items (boxes / points in original-image
-        pixels, with image_index), notes, images (original and sent size of each), moments (videos), overlay."""
+        pixels, with image_index), notes, images (original and sent size of each), videos (frames sent, their
+        real times, effective fps), moments (per video), overlay. video_fps, video_max_frames: as /chat."""
         sampling = SamplingParams(temperature=temperature, max_tokens=int(max_tokens))
-        answer = studio.ask(text, paths_of(files), history, sampling, api_viewer(studio, request))
+        video = VideoChoice(float(video_fps or 0), int(video_max_frames or 0))
+        answer = studio.ask(text, paths_of(files), history, sampling, api_viewer(studio, request), video)
         return {**answer, "overlay": file_data(answer["overlay"]) if answer["overlay"] else None}
 
     def ground(image: FileData, answer: str, family: str = "", max_pixels: int = 0

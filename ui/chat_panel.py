@@ -14,10 +14,12 @@ from backend.chat.session import SamplingParams, StreamUpdate
 from backend.examples import ensure_examples
 from backend.grounding.presets import PRESETS, Preset, get_preset, presets_for
 from backend.media.uploads import UploadError
+from backend.media.video_limits import FPS, VideoChoice
 from backend.studio.session import BrowserSession, TurnView
 from backend.studio.studio import Studio
 from ui.chat_view import chat_messages
 from ui.grounding_panel import GroundingPanel
+from ui.timeline_view import MomentsPanel, build_moments_panel
 
 CHAT_CONCURRENCY_ID = "chat"
 STILL_STREAMING = ("⏳ An answer is still streaming: your message is kept in the box. Send it when the answer ends, "
@@ -63,9 +65,11 @@ class ChatPanel:
     temperature: gr.Slider
     top_p: gr.Slider
     max_tokens: gr.Slider
+    video_fps: gr.Slider
+    video_max_frames: gr.Slider
     subject: gr.Textbox
     preset_buttons: list[tuple[gr.Button, Preset]]
-    timeline: gr.Gallery
+    moments: MomentsPanel
     speeds: gr.LinePlot
 
 
@@ -83,6 +87,7 @@ def build_chat_panel(studio: Studio) -> ChatPanel:
         regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate", min_width=60)
         clear = gr.Button("Clear", size="sm", elem_id="clear", min_width=60)
     notice = gr.Markdown(elem_id="chat-notice")
+    moments = build_moments_panel()  # under the answer that named them, on a phone too
     with gr.Row(equal_height=True):
         subject = gr.Textbox(label="Subject for presets", placeholder="e.g. car, person, red ball", scale=2)
         preset_buttons = [(gr.Button(preset.title, size="sm", min_width=90), preset)
@@ -97,25 +102,32 @@ def build_chat_panel(studio: Studio) -> ChatPanel:
             temperature = gr.Slider(0.0, 2.0, value=SamplingParams.temperature, step=0.05, label="Temperature")
             top_p = gr.Slider(0.05, 1.0, value=SamplingParams.top_p, step=0.05, label="Top-p")
             max_tokens = gr.Slider(16, 8192, value=SamplingParams.max_tokens, step=16, label="Max tokens")
+        with gr.Row():
+            video_fps = gr.Slider(0.0, FPS, value=0.0, step=0.01, label="Video frames per second (0: Qwen's rule)",
+                                  info=f"at most {FPS:g}; long videos get fewer within the frame cap",
+                                  elem_id="video-fps")
+            video_max_frames = gr.Slider(0, 768, value=0, step=2, label="Max frames per video (0: what fits)",
+                                         info="at most what the engine's context holds", elem_id="video-max-frames")
     # rendered by the layout beside the chat
-    timeline = gr.Gallery(label="Video moments", columns=2, height=260, visible=False, elem_id="timeline", render=False)
     speeds = gr.LinePlot(x="answer", y="tok/s", title="Decode speed of your recent answers", height=180,
                          y_axis_format="~g", elem_id="speed-plot", render=False, visible=False)
     return ChatPanel(session, chatbot, message, stop, regenerate, clear, notice, system_prompt, temperature, top_p,
-                     max_tokens, subject, preset_buttons, timeline, speeds)
+                     max_tokens, video_fps, video_max_frames, subject, preset_buttons, moments, speeds)
 
 
 def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel) -> None:
     """Attach the chat events; answers share one concurrency group large enough for the engine to batch."""
-    settings = [panel.system_prompt, panel.temperature, panel.top_p, panel.max_tokens]
+    settings = [panel.system_prompt, panel.temperature, panel.top_p, panel.max_tokens, panel.video_fps,
+                panel.video_max_frames]
     # the session is an output so gradio registers it: only then does it delete it (and call close) after the tab goes
-    outputs = [panel.chatbot, panel.message, panel.notice, panel.timeline, panel.speeds, panel.session,
+    outputs = [panel.chatbot, panel.message, panel.notice, *panel.moments.outputs, panel.speeds, panel.session,
                *grounding.outputs]
     queue_options = {"concurrency_limit": studio.settings.chat_concurrency, "concurrency_id": CHAT_CONCURRENCY_ID,
                      "api_visibility": "private", "show_progress": "hidden"}
 
     def respond(message: dict | None, system: str, temperature: float, top_p: float, max_tokens: float,
-                session: BrowserSession, request: gr.Request | None = None) -> Iterator[dict]:
+                video_fps: float, video_max_frames: float, session: BrowserSession,
+                request: gr.Request | None = None) -> Iterator[dict]:
         message = message or {}
         text, files = (message.get("text") or "").strip(), list(message.get("files") or [])
         if not text and not files:
@@ -125,14 +137,15 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
             return
         try:
             with studio.fair_share.slot(visitor_of(request, session)):
-                yield from answer(message, text, files, system, temperature, top_p, max_tokens, session)
+                yield from answer(message, text, files, system, temperature, top_p, max_tokens,
+                                  VideoChoice(float(video_fps or 0), int(video_max_frames or 0)), session)
         except VisitorBusy as error:
             yield {panel.notice: f"⚠ {error}", panel.message: message}
 
     def answer(message: dict, text: str, files: list, system: str, temperature: float, top_p: float,
-               max_tokens: float, session: BrowserSession) -> Iterator[dict]:
+               max_tokens: float, video: VideoChoice, session: BrowserSession) -> Iterator[dict]:
         try:
-            media = studio.prepare_media(files)
+            media = studio.prepare_media(files, video=video)
         except UploadError as error:
             gr.Warning(str(error))
             # keep the text and the other files, so removing the bad one is all it takes to send again
@@ -146,8 +159,9 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
         yield {panel.message: gr.MultimodalTextbox(value=None), panel.notice: "", panel.session: session}
         yield from render_stream(studio, session, updates.turn, view, updates, panel, grounding)
 
-    def regenerate(system: str, temperature: float, top_p: float, max_tokens: float,
-                   session: BrowserSession, request: gr.Request | None = None) -> Iterator[dict]:
+    def regenerate(system: str, temperature: float, top_p: float, max_tokens: float, _video_fps: float,
+                   _video_max_frames: float, session: BrowserSession,
+                   request: gr.Request | None = None) -> Iterator[dict]:
         if not session.chat.turns:
             return
         if session.chat.busy:  # the answer still streaming keeps its view (and its drawings)
@@ -168,8 +182,7 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
 
     def clear(session: BrowserSession) -> dict:
         session.clear()
-        return {panel.chatbot: [], panel.notice: "", panel.timeline: gr.Gallery(value=None, visible=False),
-                **grounding.cleared()}
+        return {panel.chatbot: [], panel.notice: "", **panel.moments.cleared(), **grounding.cleared()}
 
     # Stop is bright only while this browser's answer streams; quick events of their own set it, since Gradio's
     # front end does not let a button that is an output of the running answer event be clicked
@@ -202,7 +215,7 @@ def render_stream(studio: Studio, session: BrowserSession, turn: Turn, view: Tur
         yield {  # an error shows in the answer's bubble and under the chat, not also as a toast
             panel.chatbot: chat_messages(session),
             panel.notice: "",  # the answer's bubble says how it ended: said once, there
-            panel.timeline: gr.Gallery(value=list(view.timeline) or None, visible=bool(view.timeline)),
+            **panel.moments.show(view.moments),
             panel.speeds: speeds_frame(session),
             **grounding.show(studio, session, view),
         }

@@ -57,9 +57,13 @@ def answer_markdown(turn: Turn, view: TurnView | None = None) -> str:
 
 
 def sent_sizes(turn: Turn) -> str:
-    """The sizes the turn's images were sent at (what grounding answers are in), after the metrics."""
+    """The sizes the turn's images were sent at (what grounding answers are in), and each video's frames and
+    rate, after the metrics."""
     sizes = [f"{w}x{h}" + (f" (from {ow}x{oh})" if (ow, oh) != (w, h) else "")
              for image in turn.images for (w, h), (ow, oh) in [(image.input_size, image.original_size)]]
+    sizes += [f"{len(video.plan.frame_indices)} frames of {video.input_size[0]}x{video.input_size[1]} at "
+              f"{video.effective_fps:.3g} fps (one every {1 / video.effective_fps:.1f} s)" if video.effective_fps
+              else f"{len(video.plan.frame_indices)} frames" for video in turn.videos]
     return f" · sent {', '.join(sizes)}" if sizes else ""
 
 

@@ -17,6 +17,7 @@ from ui.grounding_panel import build_grounding_panel, wire_grounding_panel
 from ui.launch_panel import build_launch_panel, refresh_values, wire_launch_panel
 from ui.lazy_session_state import render_session_configs_lazily
 from ui.status_view import server_frame, status_badge
+from ui.timeline_view import CSS as MOMENTS_CSS
 
 TITLE = "Qwen2.5-VL studio"
 CSS = """
@@ -35,7 +36,7 @@ button:disabled { opacity: 0.45; cursor: not-allowed; }
   #chatbot { height: auto !important; min-height: 300px; max-height: calc(100vh - 120px) !important; }
   #chatbot img { max-height: 40vh; }
 }
-"""
+""" + MOMENTS_CSS
 
 
 def build_demo(studio: Studio) -> gr.Blocks:
@@ -61,7 +62,6 @@ def build_demo(studio: Studio) -> gr.Blocks:
                     no_metrics = gr.Markdown("*No server yet: its load shows here once one answers.*",
                                              elem_id="server-plot-empty")
                     chat.speeds.render()
-                    chat.timeline.render()
             with gr.Tab("Grounding", id="grounding"):
                 grounding = build_grounding_panel(studio)
             with gr.Tab("Extract", id="extract"):

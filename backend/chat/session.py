@@ -215,14 +215,14 @@ class ChatSession:
         yield _final(turn, "")
 
     def _build(self, endpoint: Endpoint) -> BuiltRequest:
-        """Messages for the last turn; for a remote engine, clips are encoded once and kept on their turns."""
-        if not endpoint.local:
-            for turn in self.conversation.turns:
-                if any(video.clip is None for video in turn.videos):
-                    try:
-                        turn.videos = tuple(with_clip(video) for video in turn.videos)
-                    except ValueError as error:
-                        raise BadMedia(str(error)) from error
+        """Messages for the last turn; clips (for a remote engine, or sampled by the app) are encoded once and
+        kept on their turns."""
+        for turn in self.conversation.turns:
+            if any(video.clip is None and (not endpoint.local or video.sampled_by_app) for video in turn.videos):
+                try:
+                    turn.videos = tuple(with_clip(video) for video in turn.videos)
+                except ValueError as error:
+                    raise BadMedia(str(error)) from error
         return build_request(self.conversation, self.policy, endpoint.local)
 
     def _open(self, endpoint: Endpoint, request: BuiltRequest) -> openai.Stream:

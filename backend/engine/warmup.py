@@ -96,7 +96,7 @@ def image_tokens(sizes: Sequence[tuple[int, int]], factor: int) -> int:
 
 
 def clip_data_url(factor: int) -> str:
-    """A 4 s clip of a moving square, as the app re-encodes videos for a remote engine (mp4v, 2 fps)."""
+    """A 4 s clip of a moving square, as the app re-encodes videos for a remote engine (H.264, 2 fps)."""
     size = (max(CLIP_SIZE[0], 4 * factor), max(CLIP_SIZE[1], 4 * factor))
     with ClipWriter(size, CLIP_FPS) as writer:
         for index in range(CLIP_FRAMES):

@@ -1,59 +1,90 @@
-"""The re-encoded clip a remote engine gets: the sampled frames decoded in one pass, resized and written to a
-small MP4 on a second thread, so that with more than one core only the decode is on the critical path."""
+"""The re-encoded clip a remote engine gets: only the sampled frames decoded (seeking between far-apart ones, with
+PyAV), resized and written to a small MP4 on a second thread, so that with more than one core only the decode
+is on the critical path."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
+import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
 from backend.media.images import MediaError
 
+SEEK_GAP_S = 1.0  # a wanted frame further ahead than this is reached by a seek, a nearer one by decoding forward
+TIME_SLACK_S = 0.0005
 
-def decode_frames(path: str | Path, indices: Sequence[int], add: Callable[[np.ndarray], None]) -> int:
-    """Hand the frames at indices (ascending; full size, BGR) to add, in order, in one sequential pass
-    (grab() decodes without converting the frames nobody wants); return how many decoded."""
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    decoded = position = 0
+
+def decode_frames(path: str | Path, times_s: Sequence[float], add: Callable[[np.ndarray], None]) -> list[float]:
+    """Hand the frame shown at each time (ascending seconds; full size, BGR) to add, in order, decoding only what
+    leads to them: the next wanted frame within SEEK_GAP_S is reached by decoding forward, a farther one by
+    seeking to the keyframe before it (PyAV, FFmpeg's demuxer index). A short clip is one sequential pass; an
+    hour's 768 frames are 768 short decodes. Returns the real timestamp of each frame handed over (fewer when
+    the file stops decoding early)."""
+    sent: list[float] = []
     try:
-        for index in indices:
-            while position < index and capture.grab():
-                position += 1
-            ok, frame = capture.read() if position == index else (False, None)
-            if not ok:
+        container = av.open(str(path))
+    except av.FFmpegError as error:
+        raise MediaError(f"This video cannot be read: {error}") from error
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # FFmpeg's frame threads: one decoder per core when there are several
+        frames = iter(())
+        position = -math.inf  # the time of the last frame decoded
+        for target in times_s:
+            if target - position > SEEK_GAP_S:
+                container.seek(max(0, int(target / stream.time_base)) + (stream.start_time or 0), stream=stream,
+                               backward=True, any_frame=False)
+                frames = container.decode(stream)
+            frame = _first_frame_at(frames, target)
+            if frame is None:
                 break
-            position += 1
-            add(frame)
-            decoded += 1
-    finally:
-        capture.release()
-    return decoded
+            position = _seconds(frame, stream)
+            add(frame.to_ndarray(format="bgr24"))
+            sent.append(position)
+    return sent
+
+
+def _first_frame_at(frames: Iterator[av.VideoFrame], target: float) -> av.VideoFrame | None:
+    """The first frame shown at target or later (half a millisecond of rounding allowed); None past the end."""
+    for frame in frames:
+        if frame.time is None or frame.time >= target - TIME_SLACK_S:
+            return frame
+    return None
+
+
+def _seconds(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> float:
+    start = float((stream.start_time or 0) * stream.time_base)
+    return max(0.0, float(frame.time) - start) if frame.time is not None else 0.0
 
 
 class ClipWriter:
-    """MPEG-4 part 2 ('mp4v') of frames resized to size, at fps; they are resized and written on a worker thread
-    in the order given (OpenCV releases the GIL there), at most AHEAD waiting and only the last kept once resized.
-    OpenCV needs a real file, so a temp one is used."""
+    """H.264 in MP4 of frames resized to size, at exactly `rate` frames a second (a fraction, so frame i of the clip
+    sits at i / rate seconds: the original's time when rate is frames sent over the original's duration). Frames
+    are resized and encoded on a worker thread in the order given (OpenCV and FFmpeg release the GIL there), at
+    most AHEAD waiting. Browsers play the result too (it is the moments player's preview)."""
 
     AHEAD = 4  # full-size frames waiting for the worker (bounds memory: a 4K frame is 25 MB)
 
-    def __init__(self, size: tuple[int, int], fps: float) -> None:
+    def __init__(self, size: tuple[int, int], rate: Fraction | float) -> None:
         self.size = size
-        handle, self.name = tempfile.mkstemp(suffix=".mp4")
-        os.close(handle)
-        self._writer = cv2.VideoWriter(self.name, cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        if not self._writer.isOpened():
-            os.unlink(self.name)
-            raise MediaError("Could not encode the sampled video clip (OpenCV's MP4 writer is unavailable).")
+        self._buffer = io.BytesIO()
+        self._out = av.open(self._buffer, "w", format="mp4")
+        self._stream = self._out.add_stream("libx264", rate=_exact(rate))
+        self._stream.width, self._stream.height, self._stream.pix_fmt = size[0], size[1], "yuv420p"
+        self._stream.options = {"preset": "veryfast", "crf": "20"}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-writer")
         self._pending: list[Future] = []
         self._last: np.ndarray | None = None
+        self._count = 0
+        self._closed = False
         self._room = threading.BoundedSemaphore(self.AHEAD)
 
     def add(self, frame: np.ndarray) -> None:
@@ -72,25 +103,38 @@ class ClipWriter:
         """Wait for every frame, close the file and return its bytes."""
         for future in self._pending:
             future.result()
-        self._writer.release()
-        return Path(self.name).read_bytes()
+        self._out.mux(self._stream.encode(None))
+        self._out.close()
+        self._closed = True
+        return self._buffer.getvalue()
 
     def _write(self, frame: np.ndarray) -> None:
         self._last = resize_frame(frame, *self.size)  # only the last is kept (the worker runs them in order)
-        self._writer.write(self._last)
+        self._encode(self._last)
 
     def _write_last(self) -> None:
         if self._last is not None:
-            self._writer.write(self._last)
+            self._encode(self._last)
+
+    def _encode(self, pixels: np.ndarray) -> None:
+        picture = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+        picture.pts = self._count
+        self._count += 1
+        self._out.mux(self._stream.encode(picture))
 
     def __enter__(self) -> ClipWriter:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._worker.shutdown(wait=True, cancel_futures=True)
-        self._writer.release()
-        if os.path.exists(self.name):
-            os.unlink(self.name)
+        if not self._closed:
+            self._out.close()
+
+
+def _exact(rate: Fraction | float) -> Fraction:
+    """The frame rate as a fraction MP4 keeps exactly (a float such as 1.9652 becomes the nearest one with a
+    denominator FFmpeg's time base can hold)."""
+    return rate if isinstance(rate, Fraction) else Fraction(rate).limit_denominator(1_000_000)
 
 
 def resize_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:

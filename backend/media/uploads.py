@@ -5,6 +5,7 @@ here and nowhere else."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, MediaError, PreparedImage
 from backend.media.images import load_upright_image as _load_upright
-from backend.media.video import PreparedVideo, VideoLimits, prepare_video
+from backend.media.video import PreparedVideo, engine_samples_alike, prepare_video
+from backend.media.video_limits import VideoChoice, VideoLimits
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class MediaPolicy:
     """How many images / videos one request may carry (match the server's limits)."""
 
     max_images: int = 5
-    max_videos: int = 1
+    max_videos: int = 5  # seed 000 serves with --limit-mm-per-prompt image=5,video=5
 
 
 class TooManyMedia(UserError, ValueError):
@@ -82,20 +84,26 @@ class MediaPreparer:
         return self.images.prepare(source, self.image_limits(family, max_pixels))
 
     def message(self, paths: Sequence[str], family: Family | str = DEFAULT_FAMILY, videos: VideoLimits | None = None,
-                policy: MediaPolicy | None = None) -> PreparedMedia:
+                policy: MediaPolicy | None = None, choice: VideoChoice | None = None) -> PreparedMedia:
         """Prepare every upload of one message; raises UploadError naming the first file that cannot be used,
-        or (path "") saying the message has more files than one request may carry, before any is decoded."""
+        or (path "") saying the message has more files than one request may carry or a sampling choice the model
+        cannot take, before any is decoded. Several videos share the video budget equally; choice: how a person
+        asked them sampled (frames per second, max frames per video)."""
         video_count = sum(1 for path in paths if is_video(path))
         try:
             check_media_count(len(paths) - video_count, video_count, policy or MediaPolicy())
-        except TooManyMedia as error:
+            video_limits = (videos or VideoLimits(factor=get_family(family).factor)).chosen(choice or VideoChoice())
+        except (TooManyMedia, MediaError) as error:
             raise UploadError("", str(error)) from None
-        video_limits = videos or VideoLimits(factor=get_family(family).factor)
+        own_sampling = video_count > 1 or not (choice or VideoChoice()).default
+        video_limits = video_limits.shared_by(video_count)
         images, clips = [], []
         for path in paths:
             try:
                 if is_video(path):
-                    clips.append(prepare_video(path, video_limits, encode=False))
+                    video = prepare_video(path, video_limits, encode=False)
+                    alike = engine_samples_alike(video, video_limits.factor)
+                    clips.append(dataclasses.replace(video, sampled_by_app=own_sampling or not alike))
                 else:
                     images.append(self.image(path, family))
             except MediaError as error:

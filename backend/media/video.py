@@ -1,13 +1,15 @@
 """Videos sampled the way Qwen-VL expects (qwen-vl-utils' fps rule, as SGLang applies it) and sent small.
 
 How a video reaches the server (the design choice):
-- Remote engine: only the sampled frames, already resized to the per-frame grid, are re-encoded into a
-  small MP4 whose frame rate is the sampling rate (n frames / original duration). Clip frame i therefore
-  sits at i / sample_fps seconds, which is the original time of the frame it came from (within half an
-  original frame), so SGLang's own 2 fps sampling keeps every clip frame, its resize is the identity, and
-  times the model gives are seconds of the original. A 60 s 1080p clip becomes ~120 small frames.
-- Engine on this host (Endpoint.local): the original file is passed as a file:// path; SGLang samples it
-  with the same rule, so the frame count and frame size equal ours.
+- Remote engine: only the sampled frames (seeked to, not a full decode: backend.media.clip), already resized to
+  the per-frame grid, are re-encoded into a small H.264 MP4 whose frame rate is exactly the sampling rate (n
+  frames / original duration, as a fraction). Clip frame i therefore sits at i / rate seconds, the original time
+  of the frame it came from (within half an original frame), and the clip lasts as long as the original, so
+  SGLang's own 2 fps sampling keeps every clip frame, its resize is the identity, and times the model gives are
+  seconds of the original. A 60 s 1080p clip becomes ~120 small frames; an hour, at most 768.
+- Engine on this host (Endpoint.local): the original file is passed as a file:// path when SGLang's own rule
+  samples it the same way (frame count and size: short videos); otherwise (long videos, several videos sharing
+  the budget, a chosen rate) it gets the clip too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import base64
 import dataclasses
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -23,46 +26,14 @@ import cv2
 
 from backend.media.clip import ClipWriter, decode_frames
 from backend.media.images import IMAGE_FACTOR, MediaError, ceil_by_factor, floor_by_factor, smart_resize
+from backend.media.video_limits import (
+    FRAME_FACTOR,
+    MAX_RATE_DENOMINATOR,
+    MISSING_TAIL_TOLERANCE_S,
+    TEMPORAL_PATCH,
+    VideoLimits,
+)
 from backend.media.video_probe import no_video_stream_reason
-
-# qwen-vl-utils / sglang.srt.multimodal.processors.qwen_vl constants
-VIDEO_MIN_PIXELS = 128 * 28 * 28
-VIDEO_MAX_PIXELS = 768 * 28 * 28
-VIDEO_TOTAL_PIXELS = int(128000 * 28 * 28 * 0.9)
-FRAME_FACTOR = 2
-FPS = 2.0
-FPS_MIN_FRAMES = 4
-FPS_MAX_FRAMES = 768
-TEMPORAL_PATCH = 2  # Qwen-VL merges frame pairs into one temporal patch
-MISSING_TAIL_TOLERANCE_S = 1.0  # metadata often overstates the frame count near the end
-
-
-@dataclass(frozen=True)
-class VideoLimits:
-    """Sampling and safety limits; pixel budgets default to SGLang's so its resize is the identity."""
-
-    max_duration_s: float = 600.0
-    max_file_bytes: int = 2 * 1024**3
-    fps: float = FPS
-    min_frames: int = FPS_MIN_FRAMES
-    max_frames: int = FPS_MAX_FRAMES
-    min_pixels: int = VIDEO_MIN_PIXELS
-    max_pixels: int = VIDEO_MAX_PIXELS
-    total_pixels: int = VIDEO_TOTAL_PIXELS
-    factor: int = IMAGE_FACTOR
-
-    @classmethod
-    def for_context(cls, context_length: int, share: float = 0.6, **overrides) -> VideoLimits:
-        """Limits whose video tokens fit in share of the context (frames capped so even minimum-size ones fit)."""
-        budget_tokens = max(1, int(context_length * share))
-        min_tokens_per_frame = VIDEO_MIN_PIXELS // (IMAGE_FACTOR * IMAGE_FACTOR)
-        max_frames = floor_by_factor(budget_tokens * TEMPORAL_PATCH / min_tokens_per_frame, FRAME_FACTOR)
-        values = {
-            "total_pixels": budget_tokens * IMAGE_FACTOR * IMAGE_FACTOR,
-            "max_frames": max(FPS_MIN_FRAMES, min(FPS_MAX_FRAMES, max_frames)),
-        }
-        values.update(overrides)
-        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -81,8 +52,12 @@ class SamplingPlan:
     """Which original frames are sent, when they occur and at what size."""
 
     frame_indices: tuple[int, ...]
-    sample_fps: float  # clip frame rate: n / original duration, rounded down to 0.001
+    sample_rate: Fraction  # clip frame rate: frames sent / original duration, exactly
     input_size: tuple[int, int]  # (width, height) of every sent frame
+
+    @property
+    def sample_fps(self) -> float:
+        return float(self.sample_rate)
 
     @property
     def frame_times_s(self) -> tuple[float, ...]:
@@ -99,6 +74,10 @@ class PreparedVideo:
     plan: SamplingPlan
     clip: bytes | None  # MP4 of the sampled, resized frames at plan.sample_fps (None until needed)
     mime: str = "video/mp4"
+    sent_times_s: tuple[float, ...] = ()  # the real time of each frame in the clip (set with the clip)
+    # sampled differently from the engine's own rule (a chosen rate, several videos sharing the budget): an engine
+    # on this host gets the clip too, not the file it would sample its own way
+    sampled_by_app: bool = False
 
     @property
     def original_size(self) -> tuple[int, int]:
@@ -125,15 +104,22 @@ class PreparedVideo:
         return f"data:{self.mime};base64,{base64.b64encode(self.clip).decode('ascii')}"
 
     def url(self, local: bool) -> str:
-        """What to put in a video_url part: the original path when the engine shares this host."""
-        return Path(self.source_path).resolve().as_uri() if local else self.data_url
+        """What to put in a video_url part: the original path when the engine shares this host (and samples it
+        as planned here)."""
+        return Path(self.source_path).resolve().as_uri() if local and not self.sampled_by_app else self.data_url
+
+    @property
+    def effective_fps(self) -> float:
+        """Frames sent per second of the original."""
+        return len(self.plan.frame_indices) / self.info.duration_s if self.info.duration_s else 0.0
 
 
 def with_clip(video: PreparedVideo) -> PreparedVideo:
     """The same video with its clip encoded (returned unchanged when it already has one)."""
     if video.clip is not None:
         return video
-    return dataclasses.replace(video, clip=sample_clip(video.source_path, video.info, video.plan))
+    clip, times = sample_clip(video.source_path, video.info, video.plan)
+    return dataclasses.replace(video, clip=clip, sent_times_s=times)
 
 
 def smart_nframes(total_frames: int, video_fps: float, limits: VideoLimits) -> int:
@@ -163,11 +149,13 @@ def plan_sampling(info: VideoInfo, limits: VideoLimits) -> SamplingPlan:
     height, width = frame_size(info.height, info.width, nframes, limits)
     if height <= 0 or width <= 0:
         raise MediaError(f"The video's frames ({info.width}x{info.height}) are too narrow for the model.")
-    # OpenCV stores a writer's fps to 0.001, so round down to that: the clip's frame i then sits exactly
-    # at i / sample_fps, and <= 2 fps stays <= 2 fps (SGLang keeps every frame).
-    sample_fps = max(0.001, math.floor(nframes * info.fps / info.frame_count * 1000) / 1000)
-    indices = tuple(min(info.frame_count - 1, round(i * info.fps / sample_fps)) for i in range(nframes))
-    return SamplingPlan(frame_indices=indices, sample_fps=sample_fps, input_size=(width, height))
+    # The clip's rate is exactly frames sent over the original's duration (a fraction MP4 keeps), so its frame i
+    # sits at i / rate seconds, the original time of the frame it came from, and the clip lasts as long as the
+    # original; at most 2 fps (smart_nframes), so SGLang keeps every frame.
+    rate = Fraction(nframes) * Fraction(info.fps).limit_denominator(100_000) / info.frame_count
+    rate = rate.limit_denominator(MAX_RATE_DENOMINATOR)
+    indices = tuple(min(info.frame_count - 1, round(i * info.frame_count / nframes)) for i in range(nframes))
+    return SamplingPlan(frame_indices=indices, sample_rate=rate, input_size=(width, height))
 
 
 def probe_video(path: str | Path, limits: VideoLimits) -> VideoInfo:
@@ -197,12 +185,13 @@ def probe_video(path: str | Path, limits: VideoLimits) -> VideoInfo:
     return VideoInfo(fps=fps, frame_count=frame_count, duration_s=duration, width=width, height=height)
 
 
-def sample_clip(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> bytes:
-    """The planned frames, resized, as an MP4 at plan.sample_fps: one sequential decode pass (no seeking);
-    decoding stays on this thread while a second one resizes and encodes, so with more than one core only
-    the decode (the floor) is on the critical path."""
-    with ClipWriter(plan.input_size, plan.sample_fps) as writer:
-        written = decode_frames(path, plan.frame_indices, writer.add)
+def sample_clip(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> tuple[bytes, tuple[float, ...]]:
+    """The planned frames, resized, as an MP4 at plan.sample_fps, and the real time of each: only those frames
+    are decoded (see decode_frames), on this thread, while a second one resizes and encodes, so with more than
+    one core only the decode (the floor) is on the critical path."""
+    with ClipWriter(plan.input_size, plan.sample_rate) as writer:
+        times = decode_frames(path, [index / info.fps for index in plan.frame_indices], writer.add)
+        written = len(times)
         missing = len(plan.frame_indices) - written
         if missing and (not written or
                         (info.frame_count - plan.frame_indices[written]) / info.fps > MISSING_TAIL_TOLERANCE_S):
@@ -212,7 +201,16 @@ def sample_clip(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> bytes:
                 f"{info.duration_s:.1f} s. Re-export or re-upload it."
             )
         writer.repeat_last(missing)
-        return writer.finish()
+        return writer.finish(), tuple(times + times[-1:] * missing)
+
+
+def engine_samples_alike(video: PreparedVideo, factor: int = IMAGE_FACTOR) -> bool:
+    """True when SGLang, given the file itself, samples it as planned here: its own rule (2 fps, at most 768
+    frames, a total budget of 128000 x 28 x 28 x 0.9 pixels, sglang/srt/multimodal/processors/qwen_vl.py) gives
+    the same frame count and frame size. Long videos differ (this app keeps video to a share of the context),
+    so they are sent as frames."""
+    theirs = plan_sampling(video.info, VideoLimits(factor=factor))  # the defaults are SGLang's constants
+    return len(theirs.frame_indices) == len(video.plan.frame_indices) and theirs.input_size == video.input_size
 
 
 def prepare_video(path: str | Path, limits: VideoLimits | None = None, encode: bool = True) -> PreparedVideo:
@@ -232,14 +230,9 @@ def check_last_frame(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> N
     """Refuse a file whose last planned frames cannot be decoded (a seek or two, not a full pass)."""
     last = plan.frame_indices[-1]
     near_end = [index for index in plan.frame_indices if (last - index) / info.fps <= MISSING_TAIL_TOLERANCE_S]
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    try:
-        for index in (last, near_end[0]):
-            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-            if capture.read()[0]:
-                return
-    finally:
-        capture.release()
+    for index in (last, near_end[0]):
+        if decode_frames(path, [index / info.fps], lambda _frame: None):
+            return
     raise MediaError(
         f"The video is truncated or corrupt: its frame at {last / info.fps:.1f} s cannot be decoded. "
         "Re-export or re-upload it."
@@ -270,4 +263,5 @@ def _unreadable_message(path: Path, opened: bool = False) -> str:
 
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,5 +1,6 @@
-"""What a finished answer draws: its boxes and points on the image they belong to, thumbnails of the video moments
-it names, and the upright copies the browser shows them on. Files go into the asking session's work folder."""
+"""What a finished answer draws: its boxes and points on the image they belong to, the video moments it names on a
+player the browser can seek, and the upright copies the browser shows images on. Files go into the asking
+session's work folder."""
 
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ from backend.chat.conversation import Turn, TurnStatus
 from backend.chat.grounded import ground_turn_answer, subject_of
 from backend.families import Family
 from backend.grounding import GroundingResult
-from backend.grounding.moments import format_timestamp, moment_thumbnails, parse_moments
+from backend.grounding.moments import parse_moments
 from backend.media.encode import save_picture
+from backend.media.preview import playable_file
 from backend.media.uploads import upright_picture
 from backend.media.video import PreparedVideo
 from backend.studio.files import WorkFolder
-from backend.studio.session import BrowserSession, TurnView
+from backend.studio.session import BrowserSession, MomentsView, TurnView
 
 DRAWN_STATUSES = (TurnStatus.DONE, TurnStatus.STOPPED)
 EXIF_ORIENTATION = 0x0112
 
 
 def finish_turn(session: BrowserSession, family: Family, turn: Turn, view: TurnView) -> None:
-    """Draw a finished answer's boxes/points on its image, or take thumbnails of its video moments."""
+    """Draw a finished answer's boxes/points on its image, or put its video moments on a timeline."""
     if turn.metrics is not None and turn.status is TurnStatus.DONE:
         session.record_speed(turn.metrics.tokens_per_s)
     if turn.status not in DRAWN_STATUSES or not turn.answer:
@@ -34,7 +36,7 @@ def finish_turn(session: BrowserSession, family: Family, turn: Turn, view: TurnV
     if subject.images:
         draw_on_images(session.files, family, turn, session.chat.turns, view)
     if subject.videos:
-        view.timeline = video_timeline(session.files, turn.answer, subject.videos[-1])
+        view.moments = moments_view(session.files, turn.answer, subject.videos[-1])
         view.timeline_note = subject.note
 
 
@@ -73,23 +75,14 @@ def save_overlay(files: WorkFolder, result: GroundingResult) -> str:
     return str(path)
 
 
-def video_timeline(files: WorkFolder, answer: str, video: PreparedVideo) -> tuple[tuple[str, str], ...]:
-    """(thumbnail, caption) for each moment the answer names, in time order."""
+def moments_view(files: WorkFolder, answer: str, video: PreparedVideo) -> MomentsView | None:
+    """The moments the answer names on the video (None when it names none), with a file the browser plays."""
     moments = parse_moments(answer, duration_s=video.info.duration_s).moments
     if not moments:
-        return ()
-    thumbnails, _notes = moment_thumbnails(video.source_path, moments)
-    timeline = []
-    for thumb in thumbnails:
-        frame = thumb.middle or thumb.start
-        if frame is None:
-            continue
-        target = files.new_file("thumbnails", ".jpg")
-        save_picture(frame, target, quality=85)
-        moment = thumb.moment
-        caption = f"{format_timestamp(moment.start_s)}–{format_timestamp(moment.end_s)} {moment.description}"
-        timeline.append((str(target), caption.strip()))
-    return tuple(timeline)
+        return None
+    player = playable_file(video, files.new_file("previews", ".mp4"))
+    return MomentsView(Path(video.source_path).name, player, video.info.duration_s, len(video.plan.frame_indices),
+                       video.effective_fps, tuple(sorted(moments, key=lambda moment: moment.start_s)))
 
 
 def write_exports(files: WorkFolder, result: GroundingResult, image_path: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from backend.chat.conversation import Turn
@@ -13,6 +14,7 @@ from backend.endpoint import Endpoint
 from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
 from backend.grounding import GroundingResult
 from backend.grounding.moments import moments_json, parse_moments
+from backend.media.video import PreparedVideo
 from backend.studio.viewer import Viewer
 
 
@@ -86,6 +88,15 @@ def answer_json(turn: Turn, grounding: GroundingResult | None, overlay: str | No
         "notes": notes,
         "images": [{"original_size": list(image.original_size), "sent_size": list(image.input_size)}
                    for image in subject.images],
+        "videos": [video_json(video) for video in subject.videos],
         "moments": video_moments(turn, turns),
         "overlay": overlay,
     }
+
+
+def video_json(video: PreparedVideo) -> dict[str, Any]:
+    """How a video was sent: its length, sizes, frames and their real times (when the app sampled them)."""
+    return {"name": Path(video.source_path).name, "duration_s": round(video.info.duration_s, 3),
+            "original_size": list(video.original_size), "sent_size": list(video.input_size),
+            "frames_sent": len(video.plan.frame_indices), "effective_fps": round(video.effective_fps, 4),
+            "frame_times_s": [round(time, 3) for time in video.sent_times_s] or None}

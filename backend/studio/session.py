@@ -9,7 +9,21 @@ from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, Turn
 from backend.chat.session import ChatSession, SamplingParams
 from backend.endpoint import Endpoint
 from backend.grounding import GroundingResult
+from backend.grounding.moments import Moment
 from backend.studio.files import WorkFolder
+
+
+@dataclass(frozen=True)
+class MomentsView:
+    """A video's moments for the timeline: a file the browser plays (seconds of the original), the video's length
+    and how it was sampled, and each moment."""
+
+    name: str
+    player_path: str
+    duration_s: float
+    frames_sent: int
+    effective_fps: float
+    moments: tuple[Moment, ...]
 
 
 @dataclass
@@ -19,7 +33,7 @@ class TurnView:
     overlay_path: str | None = None
     grounding: GroundingResult | None = None
     grounding_image: str | None = None  # the uploaded image the grounding belongs to
-    timeline: tuple[tuple[str, str], ...] = ()  # (thumbnail path, caption) per video moment
+    moments: MomentsView | None = None  # the video moments the answer names
     timeline_note: str = ""  # a follow-up's moments: which earlier message's video they are in
 
 

@@ -30,7 +30,7 @@ from backend.hardware import DetectedGpu, describe_gpus, find_gpu
 from backend.media.encode import save_picture
 from backend.media.fetch import UrlFetcher
 from backend.media.uploads import MediaPolicy, MediaPreparer, PreparedMedia, upright_picture
-from backend.media.video import VideoLimits
+from backend.media.video_limits import VideoChoice, VideoLimits
 from backend.models import ModelError, catalog_spec
 from backend.plans.commands import gradio_snippet, python_snippet
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
@@ -193,9 +193,11 @@ class Studio:
         return VideoLimits.for_context(plan.context_length, factor=factor) if plan and plan.context_length else \
             VideoLimits(factor=factor)
 
-    def prepare_media(self, paths: Sequence[str], policy: MediaPolicy | None = None) -> PreparedMedia:
-        """The uploads of one message as they are sent to the engine serving now (see MediaPreparer.message)."""
-        return self.media.message(paths, self.family(), self.video_limits(), policy)
+    def prepare_media(self, paths: Sequence[str], policy: MediaPolicy | None = None,
+                      video: VideoChoice | None = None) -> PreparedMedia:
+        """The uploads of one message as they are sent to the engine serving now (see MediaPreparer.message);
+        video: how a person asked its videos sampled."""
+        return self.media.message(paths, self.family(), self.video_limits(), policy, video)
 
     def new_session(self) -> BrowserSession:
         """A fresh browser session (its conversation and its own work folder)."""
@@ -207,7 +209,7 @@ class Studio:
         drawing.finish_turn(session, self.family(), turn, view)
 
     def _one_shot(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
-                  viewer: Viewer) -> tuple[ChatSession, PreparedMedia]:
+                  viewer: Viewer, video: VideoChoice | None = None) -> tuple[ChatSession, PreparedMedia]:
         """A one-request chat session with the history and files prepared the way the browser's chat would."""
         if not (text or "").strip() and not paths:
             raise UserError(NOTHING_TO_SEND)
@@ -216,7 +218,7 @@ class Studio:
         family = self.family()
         fetch = self.fetcher.fetch if self.fetches_links else None
         session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family), fetch)
-        return session, self.prepare_media(paths)
+        return session, self.prepare_media(paths, video=video)
 
     def _answer(self, session: ChatSession, text: str, media: PreparedMedia, viewer: Viewer) -> Iterator[str]:
         """The answer's text as it grows, within the viewer's fair share; AnswerFailed when it fails or is cut off
@@ -228,17 +230,17 @@ class Studio:
                 yield update.text
 
     def stream_chat(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
-                    viewer: Viewer) -> Iterator[str]:
+                    viewer: Viewer, video: VideoChoice | None = None) -> Iterator[str]:
         """Stream an answer (the text so far, each time) after an OpenAI-style history, within the viewer's fair
         share. Raises AnswerFailed when the answer fails or is cut off."""
-        session, media = self._one_shot(text, paths, history, sampling, viewer)
+        session, media = self._one_shot(text, paths, history, sampling, viewer, video)
         yield from self._answer(session, text, media, viewer)
 
     def ask(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
-            viewer: Viewer) -> dict[str, Any]:
+            viewer: Viewer, video: VideoChoice | None = None) -> dict[str, Any]:
         """The finished answer as one JSON value: answer, metrics, items (original-image pixels, with
         image_index), notes, images (original and sent size), moments (videos), overlay (a path, or None)."""
-        session, media = self._one_shot(text, paths, history, sampling, viewer)
+        session, media = self._one_shot(text, paths, history, sampling, viewer, video)
         for _text in self._answer(session, text, media, viewer):
             pass
         turn = session.turns[-1]  # a follow-up that attaches nothing is drawn on the history's newest image
