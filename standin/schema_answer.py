@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 ARRAY_LENGTH = 2  # elements per array unless the schema's minItems / maxItems say otherwise
+SHORT_TEXT = 8  # characters of a string value (within the templates' bounds, which the grammar leaves out)
 
 
 def schema_of(request: dict) -> dict | None:
@@ -54,5 +55,5 @@ def _value(schema: dict, frame: tuple[int, int], name: str, index: int) -> Any:
         return True
     if kind == "null":
         return None
-    text = f"{name or 'text'} {index + 1}"
+    text = f"{name or 'text'} {index + 1}"[:SHORT_TEXT].strip()  # short, as printed fields are
     return text[: schema.get("maxLength", len(text))]

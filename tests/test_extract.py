@@ -122,10 +122,25 @@ def test_a_schema_is_derived_from_an_example_answer() -> None:
     assert derived.schema["required"] == ["vendor", "total", "paid", "items", "note"]
 
 
-def test_the_response_format_holds_the_schema_strictly() -> None:
-    response_format = template("invoice").response_format()
-    assert response_format == {"type": "json_schema", "json_schema": {"name": "invoice", "strict": True,
-                                                                      "schema": template("invoice").schema}}
+def test_the_response_format_holds_the_schema_without_its_length_bounds() -> None:
+    response_format = template("receipt").response_format()
+    assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
+    held = json.dumps(response_format["json_schema"]["schema"])
+    assert "maxLength" not in held and "maxItems" not in held and "minItems" not in held
+    assert json.loads(held)["properties"]["items"]["items"]["required"] == ["name", "quantity", "price", "bbox_2d"]
+
+
+def test_a_field_named_like_a_bound_stays_in_the_grammar() -> None:
+    schema = load_schema('{"type": "object", "properties": {"maxLength": {"type": "integer"}}, "required": '
+                         '["maxLength"]}')
+    assert schema.grammar_schema()["properties"] == {"maxLength": {"type": "integer"}}
+
+
+def test_length_bounds_are_checked_after_decoding() -> None:
+    long_name = "x" * 121  # the receipt's vendor has maxLength 120
+    answer = json.dumps({"vendor": long_name, "date": None, "currency": None, "items": [], "total": None})
+    extraction = read_answer(answer, template("receipt"))
+    assert extraction.status == INVALID and extraction.errors[0].startswith("vendor: 'xxx")
 
 
 # ----- reading answers -----------------------------------------------------------------------------------------
@@ -216,6 +231,7 @@ def test_the_request_carries_the_schema_as_its_response_format(studio: Studio, t
                                                               standin_endpoint: Endpoint) -> None:
     extracted(studio, [scan(tmp_path / "doc.png")], "invoice")
     assert standin_stats(standin_endpoint.base_url)["last_response_format"] == template("invoice").response_format()
+    assert template("invoice").response_format()["json_schema"]["schema"]["required"][0] == "invoice_number"
 
 
 def test_a_receipt_is_extracted_valid_with_its_boxes_in_original_pixels(studio: Studio, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ TEMPLATE_NAMES = ("receipt", "invoice", "form", "table")  # the order the picker
 MAX_SCHEMA_CHARS = 20_000
 MAX_DEPTH = 8  # nested objects / arrays
 MAX_PROPERTIES = 200  # property names in the whole schema
+LENGTH_BOUNDS = ("maxLength", "minLength", "maxItems", "minItems")  # validated after decoding, not during
 
 
 class SchemaRefused(UserError):
@@ -46,9 +47,16 @@ class ExtractSchema:
         return json.dumps(self.schema, indent=2, ensure_ascii=False)
 
     def response_format(self) -> dict[str, Any]:
-        """The OpenAI `response_format` SGLang and vLLM constrain decoding with."""
+        """The OpenAI `response_format` SGLang and vLLM constrain decoding with: the schema without its length
+        bounds, which the answer is validated against afterwards instead (xgrammar turns a bound into a counted
+        repetition whose token mask is costly to compute, once per request and token: on an H100, 16 receipts in
+        flight decoded at 3.3x the free time per token with bounds, 1.00x without)."""
         return {"type": "json_schema",
-                "json_schema": {"name": _identifier(self.name), "schema": self.schema, "strict": True}}
+                "json_schema": {"name": _identifier(self.name), "schema": self.grammar_schema(), "strict": True}}
+
+    def grammar_schema(self) -> dict[str, Any]:
+        """The schema the engine holds decoding to: this one without maxLength / minLength / maxItems / minItems."""
+        return _without_bounds(self.schema)
 
     def asks_for_boxes(self) -> bool:
         """True when some field is a bbox_2d (drawn on the document)."""
@@ -162,6 +170,16 @@ def _shape(node: Any, depth: int = 0) -> tuple[int, int]:
             child_depth, child_names = _shape(value, here)
             deepest, names = max(deepest, child_depth), names + child_names
     return deepest, names
+
+
+def _without_bounds(node: Any) -> Any:
+    if isinstance(node, dict):
+        # a bound's value is a number; a field that happens to be named "maxLength" has a schema (an object)
+        return {key: _without_bounds(value) for key, value in node.items()
+                if not (key in LENGTH_BOUNDS and isinstance(value, int))}
+    if isinstance(node, list):
+        return [_without_bounds(value) for value in node]
+    return node
 
 
 def _identifier(name: str) -> str:
