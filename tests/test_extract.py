@@ -334,6 +334,13 @@ def test_the_extract_endpoint_refuses_a_bad_schema_in_its_own_words(attached_ui,
                                               api_name="/extract")
 
 
+def test_a_blank_schema_runs_a_plain_batch(attached_ui, tmp_path: Path) -> None:
+    ui, _endpoint = attached_ui
+    *_, last = Client(ui.url, verbose=False).submit([handle_file(scan(tmp_path / "a.png"))], "What is in this?",
+                                                    64, 0.0, "   ", api_name="/batch")
+    assert last["progress"]["answered"] == 1 and "extraction" not in last["results"][0]
+
+
 def test_a_batch_of_twenty_scans_with_a_schema_gives_a_row_per_file(attached_ui, tmp_path: Path) -> None:
     ui, _endpoint = attached_ui
     files = [handle_file(scan(tmp_path / f"scan-{index:02d}.png", (600 + index, 800))) for index in range(20)]
@@ -375,3 +382,33 @@ def test_the_batch_cli_refuses_a_schema_file_that_is_not_a_schema(tmp_path: Path
                            str(bad), str(tmp_path), "--out", str(tmp_path / "o.jsonl")], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--schema: This is not a valid JSON Schema (at required)" in done.stderr
+
+
+# ----- answers that only look finished, and tables whose data names their columns ---------------------------------
+
+def test_json_that_never_closes_is_incomplete_even_when_the_engine_said_stop() -> None:
+    extraction = read_answer('{"columns": ["a"], "rows": [["1"], ["3"]', template("table"))
+    assert extraction.status == INCOMPLETE and extraction.data == {"columns": ["a"], "rows": [["1"], ["3"]]}
+    assert extraction.notes == ("The answer ended before its JSON closed; what parsed is shown.",)
+
+
+def test_backticks_inside_a_string_stay_part_of_the_value() -> None:
+    extraction = read_answer('{"note": "run ```ls``` now"}', schema_from_example('{"note": ""}'))
+    assert extraction.status == VALID and extraction.data == {"note": "run ```ls``` now"}
+
+
+def test_json_nested_thousands_deep_reads_as_not_json_without_crashing() -> None:
+    assert read_answer("[" * 3000 + "]" * 3000, template("table")).status == NOT_JSON
+
+
+def test_problems_are_listed_in_document_order() -> None:
+    rows = [["x"]] * 2 + [[5]] + [["x"]] * 8 + [[7]]  # bad cells in rows 2 and 11
+    extraction = read_answer(json.dumps({"columns": ["a"], "rows": rows}), template("table"))
+    assert [error.split(":")[0] for error in extraction.errors] == ["rows[2][0]", "rows[11][0]"]
+
+
+def test_fields_named_like_the_tables_own_columns_keep_both() -> None:
+    data = {"status": "paid", "file": "inv.pdf", "lines": [{"index": 9, "amount": 1.5, "tags": {"a": 1}}]}
+    assert field_row(data)["status"] == "paid"
+    [row] = array_rows(data)
+    assert row["index"] == 0 and row["data.index"] == 9 and row["tags.a"] == 1

@@ -128,3 +128,49 @@ def test_a_sampling_choice_the_model_cannot_take_gets_a_clear_message(remote: St
     clip = str(write_video(tmp_path / "v.mp4", 40, 10.0, (160, 120)))
     with pytest.raises(UploadError, match=re.escape(words)):
         remote.prepare_media([clip], video=choice)
+
+
+def write_ts(path: Path, seconds: int, fps: int = 10) -> Path:
+    """An MPEG-TS (H.264) whose timestamps start at 1.4 s, as FFmpeg's muxer writes them; frame n shaded 20 n."""
+    import av
+
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for number in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (number * 20) % 250, np.uint8), format="rgb24")
+            frame.pts = number
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_a_video_whose_timestamps_start_late_is_sampled_from_its_start(tmp_path: Path) -> None:
+    shades = []
+    times = decode_frames(write_ts(tmp_path / "late.ts", 3), [0.0, 0.5, 1.0, 2.0],
+                          lambda frame: shades.append(int(frame[10, 10, 0])))
+    assert times == pytest.approx([0.0, 0.5, 1.0, 2.0], abs=0.06)
+    assert shades == pytest.approx([0, 100, 200, 150], abs=12)  # frames 0, 5, 10, 20 (shade 20 n % 250)
+
+
+def test_a_video_corrupt_past_its_header_is_refused_in_words(tmp_path: Path) -> None:
+    source = write_video(tmp_path / "ok.mp4", 300, 30.0, (320, 240)).read_bytes()
+    damaged = bytearray(source)
+    for offset in range(len(damaged) // 3, len(damaged) - 64, 97):
+        damaged[offset] ^= 0x5A
+    (tmp_path / "damaged.mp4").write_bytes(bytes(damaged))
+    try:
+        media = MediaPreparer().message([str(tmp_path / "damaged.mp4")], videos=VideoLimits())
+    except UploadError as error:  # refused where it is prepared: the app's words, never PyAV's exception
+        assert "damaged.mp4: " in str(error)
+        return
+    from backend.media.video import with_clip
+    with pytest.raises(Exception) as raised:
+        with_clip(media.videos[0])
+    assert type(raised.value).__module__.startswith("backend"), raised.value
+
+
+def test_a_frame_cap_applies_to_each_of_several_videos(remote: Studio, tmp_path: Path) -> None:
+    videos = [str(write_video(tmp_path / f"v{n}.mp4", 600, 10.0, (160, 120))) for n in range(2)]  # 60 s each
+    media = remote.prepare_media(videos, video=VideoChoice(max_frames=100))
+    assert [len(video.plan.frame_indices) for video in media.videos] == [100, 100]

@@ -15,7 +15,7 @@ from backend.batch.runner import OK, FileResult
 from backend.chat.grounded import items_json
 from backend.chat.metrics import metrics_json
 from backend.csv_files import defuse, write_table
-from backend.extract.table import array_rows, field_row
+from backend.extract.table import array_rows, field_row, own_columns
 from backend.grounding.export import coco_json
 
 CSV_COLUMNS = ("file", "status", "answer", "items", "labels", "seconds", "error", "original_width",
@@ -109,11 +109,11 @@ def write_extraction_tables(results: Sequence[FileResult], fields_path: Path, ro
     for result in results:
         extraction = result.extraction
         data = extraction.data if extraction is not None else None
-        fields.append({"file": result.file, "status": result.status,
-                       "extraction": extraction.status if extraction is not None else "",
-                       "errors": " | ".join(extraction.errors) if extraction is not None else result.error,
-                       **field_row(data)})
-        rows += [{"file": result.file, **row} for row in array_rows(data)]
+        own = {"file": result.file, "status": result.status,
+               "extraction": extraction.status if extraction is not None else "",
+               "errors": " | ".join(extraction.errors) if extraction is not None else result.error}
+        fields.append({**own, **own_columns(field_row(data), own)})
+        rows += [{"file": result.file, **own_columns(row, ("file",))} for row in array_rows(data)]
     write_table(fields, ("file", "status", "extraction", "errors"), fields_path)
     write_table(rows, ("file", "array", "index"), rows_path)
 

@@ -20,7 +20,7 @@ from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotRea
 from backend.chat.metrics import AnswerClock, AnswerMetrics
 from backend.chat.transport import RequestSocket
 from backend.endpoint import Endpoint
-from backend.media.images import PreparedImage
+from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, TooManyMedia
 from backend.media.video import PreparedVideo, with_clip
 
@@ -221,7 +221,7 @@ class ChatSession:
             if any(video.clip is None and (not endpoint.local or video.sampled_by_app) for video in turn.videos):
                 try:
                     turn.videos = tuple(with_clip(video) for video in turn.videos)
-                except ValueError as error:
+                except (ValueError, MediaError) as error:
                     raise BadMedia(str(error)) from error
         return build_request(self.conversation, self.policy, endpoint.local)
 

@@ -55,11 +55,21 @@ class Extraction:
 
 
 def read_answer(raw: str, schema: ExtractSchema, cut_off: bool = False) -> Extraction:
-    """The extraction an answer holds. cut_off: the engine stopped it at max_tokens (finish_reason "length")."""
-    text = _unfenced(raw)
-    notes: list[str] = []
-    data = _whole(text)
-    if data is None or cut_off:
+    """The extraction an answer holds. cut_off: the answer did not end by itself (max_tokens, stopped, aborted).
+    Only JSON that closes can be valid; an answer whose JSON does not close is incomplete."""
+    try:
+        return _read(raw, schema, cut_off)
+    except RecursionError:  # JSON nested thousands deep: Python's parser gives up, and so do we
+        return Extraction(NOT_JSON, None, raw=raw, notes=("The answer's JSON is nested too deep to read.",))
+
+
+def _read(raw: str, schema: ExtractSchema, cut_off: bool) -> Extraction:
+    data = _whole(raw) if not raw.lstrip().startswith("```") else None  # backticks inside a string stay text
+    text = _unfenced(raw) if data is None else raw
+    if data is None:
+        data = _whole(text)
+    closes = data is not None
+    if not closes:
         start = _first_bracket(text)
         if start < 0:
             return Extraction(NOT_JSON, None, raw=raw)
@@ -67,18 +77,19 @@ def read_answer(raw: str, schema: ExtractSchema, cut_off: bool = False) -> Extra
             data = partial_loads(text[start:], _COMPLETE_VALUES, parser=_lenient)
         except ValueError:
             return Extraction(INCOMPLETE if cut_off else NOT_JSON, None, raw=raw)
-        if not cut_off:  # the engine said it finished, yet the JSON does not close
-            notes.append("The answer's JSON does not close; what parsed is shown.")
     errors = schema_errors(data, schema)
-    if cut_off:
-        return Extraction(INCOMPLETE, data, errors, raw, tuple(notes))
-    return Extraction(INVALID if errors else VALID, data, errors, raw, tuple(notes))
+    if cut_off or not closes:
+        notes = () if cut_off else ("The answer ended before its JSON closed; what parsed is shown.",)
+        return Extraction(INCOMPLETE, data, errors, raw, notes)
+    return Extraction(INVALID if errors else VALID, data, errors, raw)
 
 
 def schema_errors(data: Any, schema: ExtractSchema) -> tuple[str, ...]:
     """Each way data breaks the schema, as "where: what" (the first MAX_ERRORS, in document order)."""
     validator = jsonschema.validators.validator_for(schema.schema)(schema.schema)
-    problems = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.absolute_path)))
+    problems = sorted(validator.iter_errors(data), key=lambda error: [(0, part, "") if isinstance(part, int)
+                                                                      else (1, 0, str(part))
+                                                                      for part in error.absolute_path])
     lines = [f"{_where(error.absolute_path)}: {error.message}" for error in problems[:MAX_ERRORS]]
     if len(problems) > MAX_ERRORS:
         lines.append(f"… and {len(problems) - MAX_ERRORS} more")

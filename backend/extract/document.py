@@ -15,7 +15,7 @@ from backend.chat.metrics import metrics_json
 from backend.csv_files import write_table
 from backend.extract.answer import Extraction, read_answer
 from backend.extract.schema import ExtractSchema
-from backend.extract.table import array_rows, boxes_answer, field_lines, field_row
+from backend.extract.table import array_rows, boxes_answer, field_lines, field_row, own_columns
 from backend.families import Family
 from backend.grounding import GroundingResult
 from backend.grounding.coords import frame_to_original
@@ -47,7 +47,8 @@ class ExtractedDocument:
         array of objects (columns: array, index, the element's fields)."""
         json_path.write_text(json.dumps(self.extraction.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
         data = self.extraction.data
-        write_table([{"array": "", "index": "", **field_row(data)}, *array_rows(data)], ("array", "index"), csv_path)
+        fields = {"array": "", "index": "", **own_columns(field_row(data), ("array", "index"))}
+        write_table([fields, *array_rows(data)], ("array", "index"), csv_path)
         return [str(json_path), str(csv_path)]
 
     def to_json(self, overlay: str | None) -> dict[str, Any]:
@@ -68,8 +69,9 @@ class ExtractionUpdate:
 
 
 def read_document(turn: Turn, schema: ExtractSchema, family: Family) -> ExtractedDocument:
-    """Read a finished extraction turn (an answer cut at max_tokens reads as incomplete)."""
-    cut_off = turn.metrics is not None and turn.metrics.finish_reason == "length"
+    """Read a finished extraction turn (an answer cut at max_tokens, or stopped, reads as incomplete)."""
+    # only an answer the engine ended itself ("stop") may be complete: max_tokens ("length"), Stop, an abort are not
+    cut_off = turn.metrics is None or turn.metrics.finish_reason != "stop"
     extraction = read_answer(turn.answer, schema, cut_off)
     boxes = boxes_answer(extraction.data)
     if not boxes or not turn.images:

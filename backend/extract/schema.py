@@ -108,6 +108,9 @@ def checked(schema: Any, name: str) -> ExtractSchema:
     """A parsed schema, checked as load_schema does."""
     if not isinstance(schema, dict):
         raise SchemaRefused("A schema is a JSON object, like {\"type\": \"object\", \"properties\": {…}}.")
+    if (size := len(json.dumps(schema))) > MAX_SCHEMA_CHARS:
+        raise SchemaRefused(f"The schema is {size:,} characters; the limit is {MAX_SCHEMA_CHARS:,}. Ask for fewer "
+                            "fields, or split it into two extractions.")
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except JsonSchemaInvalid as error:

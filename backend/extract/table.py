@@ -5,6 +5,7 @@ grounding item to draw on the document."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 LIST_JOIN = "; "
@@ -26,6 +27,15 @@ def array_rows(data: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     _collect_arrays(data, "", rows)
     return rows
+
+
+def own_columns(fields: dict[str, Any], taken: Iterable[str]) -> dict[str, Any]:
+    """fields with any name that a table's own columns already use (file, status, index, ...) prefixed "data.",
+    and values that are objects or lists written as JSON."""
+    reserved = set(taken)
+    return {(f"data.{name}" if name in reserved else name):
+            json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+            for name, value in fields.items()}
 
 
 def field_lines(data: Any) -> list[list[Any]]:
@@ -66,11 +76,12 @@ def _collect_arrays(value: Any, path: str, rows: list[dict[str, Any]]) -> None:
         for index, element in enumerate(value):
             row: dict[str, Any] = {"array": path or "(top)", "index": index}
             if isinstance(element, dict):
-                row.update(field_row(element))
+                fields = field_row(element)
             elif isinstance(element, list):
-                row.update({f"column_{number}": cell for number, cell in enumerate(element, start=1)})
+                fields = {f"column_{number}": cell for number, cell in enumerate(element, start=1)}
             else:
-                row["value"] = element
+                fields = {"value": element}
+            row.update(own_columns(fields, row))
             rows.append(row)
             if isinstance(element, dict):  # arrays inside an element get rows of their own
                 _collect_arrays(element, f"{path}[{index}]", rows)

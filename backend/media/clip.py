@@ -5,7 +5,6 @@ is on the critical path."""
 from __future__ import annotations
 
 import io
-import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,33 +33,46 @@ def decode_frames(path: str | Path, times_s: Sequence[float], add: Callable[[np.
     except av.FFmpegError as error:
         raise MediaError(f"This video cannot be read: {error}") from error
     with container:
+        if not container.streams.video:
+            raise MediaError("This file has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # FFmpeg's frame threads: one decoder per core when there are several
-        frames = iter(())
-        position = -math.inf  # the time of the last frame decoded
-        for target in times_s:
-            if target - position > SEEK_GAP_S:
-                container.seek(max(0, int(target / stream.time_base)) + (stream.start_time or 0), stream=stream,
-                               backward=True, any_frame=False)
-                frames = container.decode(stream)
-            frame = _first_frame_at(frames, target)
-            if frame is None:
-                break
-            position = _seconds(frame, stream)
-            add(frame.to_ndarray(format="bgr24"))
-            sent.append(position)
+        frames: Iterator[av.VideoFrame] = container.decode(stream)
+        position, seekable = 0.0, True  # the time of the last frame decoded, from the video's start
+        try:
+            for target in times_s:
+                frame = None
+                if seekable and target - position > SEEK_GAP_S:
+                    container.seek(max(0, int(target / stream.time_base)) + (stream.start_time or 0), stream=stream,
+                                   backward=True, any_frame=False)
+                    frames = container.decode(stream)
+                    frame = _first_frame_at(frames, target, stream)
+                    if frame is None:  # the demuxer could not seek there (some MPEG-TS): read on from the start
+                        seekable = False
+                        container.seek(0)
+                        frames = container.decode(stream)
+                frame = frame or _first_frame_at(frames, target, stream)
+                if frame is None:
+                    break
+                position = _seconds(frame, stream)
+                add(frame.to_ndarray(format="bgr24"))
+                sent.append(position)
+        except av.FFmpegError:
+            pass  # a corrupt stretch ends the decode here: the caller says how far the file decodes
     return sent
 
 
-def _first_frame_at(frames: Iterator[av.VideoFrame], target: float) -> av.VideoFrame | None:
-    """The first frame shown at target or later (half a millisecond of rounding allowed); None past the end."""
+def _first_frame_at(frames: Iterator[av.VideoFrame], target: float, stream) -> av.VideoFrame | None:
+    """The first frame shown at target (seconds from the video's start) or later (half a millisecond of rounding
+    allowed); None past the end."""
     for frame in frames:
-        if frame.time is None or frame.time >= target - TIME_SLACK_S:
+        if frame.time is None or _seconds(frame, stream) >= target - TIME_SLACK_S:
             return frame
     return None
 
 
-def _seconds(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> float:
+def _seconds(frame: av.VideoFrame, stream) -> float:
+    """The frame's time from the video's start (a stream may start at a non-zero timestamp, e.g. an MPEG-TS)."""
     start = float((stream.start_time or 0) * stream.time_base)
     return max(0.0, float(frame.time) - start) if frame.time is not None else 0.0
 

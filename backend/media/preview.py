@@ -1,5 +1,5 @@
 """A video the browser can play, for the moments timeline: the upload itself when browsers decode it (H.264, VP8,
-VP9 or AV1 in MP4 / WebM / Matroska), else the clip sent to the model (H.264 of the frames sent, each at its time
+VP9 or AV1 in MP4 / WebM), else the clip sent to the model (H.264 of the frames sent, each at its time
 in the original: backend.media.video), so a moment's seconds seek it exactly as they would the original."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import av
 from backend.media.video import PreparedVideo, with_clip
 
 BROWSER_CODECS = {"h264", "vp8", "vp9", "av1"}
-BROWSER_CONTAINERS = ("mp4", "mov", "webm", "matroska")
 
 
 def browser_plays(path: str | Path) -> bool:
@@ -20,7 +19,9 @@ def browser_plays(path: str | Path) -> bool:
         with av.open(str(path)) as container:
             streams = container.streams.video
             codec = streams[0].codec_context.name if streams else ""
-            return codec in BROWSER_CODECS and any(name in container.format.name for name in BROWSER_CONTAINERS)
+            mp4 = any(name in container.format.name for name in ("mp4", "mov"))
+            webm = "webm" in container.format.name and codec != "h264"  # Firefox and Safari play no H.264 in MKV
+            return codec in BROWSER_CODECS and (mp4 or webm)
     except (av.FFmpegError, IndexError):
         return False
 

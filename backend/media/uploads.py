@@ -92,11 +92,12 @@ class MediaPreparer:
         video_count = sum(1 for path in paths if is_video(path))
         try:
             check_media_count(len(paths) - video_count, video_count, policy or MediaPolicy())
-            video_limits = (videos or VideoLimits(factor=get_family(family).factor)).chosen(choice or VideoChoice())
+            # each video's share of the budget first, then the person's choice within that share
+            shared = (videos or VideoLimits(factor=get_family(family).factor)).shared_by(video_count)
+            video_limits = shared.chosen(choice or VideoChoice())
         except (TooManyMedia, MediaError) as error:
             raise UploadError("", str(error)) from None
         own_sampling = video_count > 1 or not (choice or VideoChoice()).default
-        video_limits = video_limits.shared_by(video_count)
         images, clips = [], []
         for path in paths:
             try:

@@ -291,7 +291,8 @@ class Studio:
         BatchRefused, in plain words, for an empty prompt, no files, no engine, or a batch over a public demo's
         caps (a visitor's batch also runs within their fair share). schema (a template name, schema text): every
         answer is held to it and read as an extraction; the prompt may then be empty (the schema's instruction)."""
-        chosen = load_schema(schema) if isinstance(schema, str) and schema.strip() else schema or None
+        chosen = schema if isinstance(schema, ExtractSchema) else load_schema(schema) if (schema or "").strip() \
+            else None
         family, videos = self.family(), self.video_limits()
         prompt = (prompt or "").strip() or (chosen.instruction(family) if chosen else "")
         if not prompt:
