@@ -88,7 +88,7 @@ def respond_of(demo) -> object:
 
 def send(respond, session: BrowserSession, text: str, max_tokens: int = 64) -> Iterator[dict]:
     """The chat's submit handler for one message (a generator: the caller runs it)."""
-    return respond({"text": text, "files": []}, DEFAULT_SYSTEM_PROMPT, 0.7, 0.8, max_tokens, session)
+    return respond({"text": text, "files": []}, DEFAULT_SYSTEM_PROMPT, 0.7, 0.8, max_tokens, 0.0, 0, session)
 
 
 def notice_of(updates: list[dict]) -> str:
