@@ -106,6 +106,9 @@ def test_phone_use_in_the_browser_draws_the_click_and_the_swipe(ui: RunningUi, s
         page.get_by_role("button", name="Phone use", exact=True).click()
         box = page.locator("#message")
         box.locator("input[type=file]").set_input_files([str(screenshot)])
+        # send once the upload shows (under load, Enter before it lands sends the text alone)
+        page.wait_for_function("document.querySelectorAll('#message .thumbnail-item, #message img').length >= 1",
+                               timeout=20_000)
         box.locator("textarea").press("Enter")
         page.locator("#chatbot").get_by_text("Actions").wait_for(timeout=20_000)
         page.locator("#chatbot [data-testid=bot] img").first.wait_for(timeout=20_000)
