@@ -190,11 +190,12 @@ def floor(clip: Path, times_s: Sequence[float], thread_type: str = "AUTO") -> in
         stream = container.streams.video[0]
         stream.thread_type = thread_type
         offset = stream.start_time or 0
+        start_s = float(offset * stream.time_base)  # times are from the video's start, as decode_frames counts
         for target in times_s:
             container.seek(max(0, int(target / stream.time_base)) + offset, stream=stream, backward=True,
                            any_frame=False)
             for frame in container.decode(stream):
-                if frame.time is None or frame.time >= target - TIME_SLACK_S:
+                if frame.time is None or frame.time - start_s >= target - TIME_SLACK_S:
                     frame.to_ndarray(format="bgr24")
                     converted += 1
                     break
