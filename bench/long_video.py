@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import resource
@@ -170,7 +171,7 @@ def describe_clip(path: Path) -> dict:
                 pts.append(packet.pts)
                 keyframes += packet.is_keyframe
         frame_step = round(1 / (stream.average_rate * stream.time_base))
-        irregular = sum(1 for before, after in zip(pts, pts[1:]) if after - before != frame_step)
+        irregular = sum(1 for before, after in itertools.pairwise(pts) if after - before != frame_step)
         return {
             "opencv_frames": cv_frames, "opencv_fps": cv_fps, "opencv_duration_s": cv_frames / cv_fps,
             "pyav_packets": len(pts), "pyav_stream_frames": stream.frames, "pyav_fps": float(stream.average_rate),
@@ -224,7 +225,8 @@ def _read_through(path: Path) -> None:
 
 def measure(clip: Path, repeats: int) -> dict:
     """Time the floor and prepare_video (with the re-encoded clip), interleaved, on the cores this process has."""
-    from backend.media.video import prepare_video  # imported after pinning, so decoders size pools to the cores
+    # imported after pinning, so the decoders size their thread pools to the cores
+    from backend.media.video import prepare_video
 
     _read_through(clip)
     times = app_times(clip)
