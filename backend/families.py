@@ -20,11 +20,13 @@ class Family:
     """What one Qwen-VL generation means by a coordinate, and how its processor cuts images."""
 
     name: str  # "qwen2.5-vl"
-    model_type: str  # config.json's model_type
+    model_types: tuple[str, ...]  # config.json's model_type values (dense, MoE)
     absolute_pixels: bool  # True: pixels of the image as sent (after smart_resize); False: 0..1000
     factor: int  # the image grid: patch size x spatial merge
     min_pixels: int  # the processor's defaults (preprocessor_config.json)
     max_pixels: int
+    tool_call_parser: str = ""  # SGLang's --tool-call-parser for its chat template's tool calls ("": none set)
+    summary: str = ""  # one line for the model picker
 
     def frame(self, sent_size: tuple[int, int]) -> tuple[float, float]:
         """Width and height of the frame the model's numbers live in, for an image sent at sent_size."""
@@ -47,19 +49,31 @@ class Family:
 
 
 # Qwen2/2.5-VL: patch 14 x merge 2, 3136..12845056 pixels (SGLang's SGLANG_IMAGE_MAX_PIXELS default too).
-# Qwen3-VL: patch 16 x merge 2, 65536..16777216 pixels (its preprocessor_config.json "size").
-QWEN25_VL = Family("qwen2.5-vl", "qwen2_5_vl", True, 28, 4 * 28 * 28, 16384 * 28 * 28)
-QWEN2_VL = Family("qwen2-vl", "qwen2_vl", False, 28, 4 * 28 * 28, 16384 * 28 * 28)
-QWEN3_VL = Family("qwen3-vl", "qwen3_vl", False, 32, 65536, 16777216)
+# Qwen3-VL: patch 16 x merge 2, 65536..16777216 pixels (its preprocessor_config.json "size"). Qwen3.5 uses Qwen3-VL's
+# vision tower and processor sizes (its image preprocessor_config was not found; docs/research/qwen3-catalog.md).
+# Tool-call parsers: sgl-cookbook's qwen3vl.yaml (qwen) and qwen35.yaml (qwen3_coder: <function=..><parameter=..>).
+QWEN25_VL = Family("qwen2.5-vl", ("qwen2_5_vl",), True, 28, 4 * 28 * 28, 16384 * 28 * 28,
+                   summary="Qwen2.5-VL: grounding in the image's own pixels, documents, agents; 3B to 72B, AWQ")
+QWEN2_VL = Family("qwen2-vl", ("qwen2_vl",), False, 28, 4 * 28 * 28, 16384 * 28 * 28)
+QWEN3_VL = Family("qwen3-vl", ("qwen3_vl", "qwen3_vl_moe"), False, 32, 65536, 16777216, "qwen",
+                  summary="Qwen3-VL: 256K context, hour-long video, Instruct or Thinking, dense 2B-32B and MoE "
+                          "30B-A3B / 235B-A22B, FP8")
+QWEN3_5 = Family("qwen3.5", ("qwen3_5", "qwen3_5_moe"), False, 32, 65536, 16777216, "qwen3_coder",
+                 summary="Qwen3.5: natively multimodal, thinks before answering, linear attention for long inputs; "
+                         "0.8B-27B dense, 35B-A3B to 397B-A17B MoE")
 DEFAULT_FAMILY = QWEN25_VL
-FAMILIES: dict[str, Family] = {family.name: family for family in (QWEN25_VL, QWEN2_VL, QWEN3_VL)}
+FAMILIES: dict[str, Family] = {family.name: family for family in (QWEN25_VL, QWEN2_VL, QWEN3_VL, QWEN3_5)}
 
+_QWEN35_RE = re.compile(r"qwen[-_ ]?3[._]5(?!\d)", re.IGNORECASE)
 _NAME_RE = re.compile(r"qwen[-_ ]?(\d+(?:[._]\d+)?)[-_ ]?(?:vl|omni)", re.IGNORECASE)
 
 
 def detect_family(name: str) -> Family | None:
     """The family a model id or path names (the last Qwen-VL name in it wins), None when it names none."""
-    for match in reversed(list(_NAME_RE.finditer(name or ""))):
+    matches = [*_NAME_RE.finditer(name or ""), *_QWEN35_RE.finditer(name or "")]
+    for match in sorted(matches, key=lambda found: found.start(), reverse=True):
+        if match.re is _QWEN35_RE:
+            return QWEN3_5
         version = match.group(1).replace("_", ".")
         if version in ("2.5", "25"):
             return QWEN25_VL
@@ -89,4 +103,4 @@ def get_family(name: Family | str) -> Family:
 
 def family_for_model_type(model_type: str) -> str:
     """The family name for config.json's model_type (other model types are kept as they are)."""
-    return next((family.name for family in FAMILIES.values() if family.model_type == model_type), model_type)
+    return next((family.name for family in FAMILIES.values() if model_type in family.model_types), model_type)

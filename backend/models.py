@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from backend.catalog import qwen3_models, source_line
 from backend.families import QWEN25_VL, family_for_model_type
+from backend.model_spec import AwqConfig, Fp8Config, LinearAttention, ModelSpec, MoeSpec, VisionTower
 from backend.plans.errors import PlanInputError
 
 
@@ -21,98 +23,10 @@ class ModelError(PlanInputError):
     """The model name cannot be resolved to an architecture (user-facing message)."""
 
 
-@dataclass(frozen=True)
-class VisionTower:
-    """The vision_config numbers of a Qwen-VL model."""
-
-    depth: int
-    hidden: int
-    heads: int
-    intermediate: int
-    out_hidden: int
-    patch_size: int = 14
-    temporal_patch_size: int = 2
-    spatial_merge_size: int = 2
-    in_channels: int = 3
-
-
-@dataclass(frozen=True)
-class AwqConfig:
-    """The quantization_config of an AWQ checkpoint (Qwen's: 4 bit, group 128, zero point, vision not converted)."""
-
-    bits: int = 4
-    group_size: int = 128
-    zero_point: bool = True
-    version: str = "gemm"
-    modules_to_not_convert: tuple[str, ...] = ("visual",)
-
-
 # Qwen2_5_VLVisionConfig's defaults (transformers), for the fields Qwen's own config.json files leave out
 # (no depth / num_heads anywhere, no intermediate_size in 3B and 7B).
 QWEN25_VISION_DEFAULTS = {"depth": 32, "hidden_size": 1280, "num_heads": 16, "intermediate_size": 3420,
                           "patch_size": 14, "temporal_patch_size": 2, "spatial_merge_size": 2, "in_channels": 3}
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model's architecture as its config.json states it."""
-
-    hf_id: str
-    family: str  # "qwen2.5-vl" | "qwen2-vl" | "qwen3-vl" | other model_type
-    layers: int
-    hidden: int
-    intermediate: int
-    vocab: int
-    heads: int
-    kv_heads: int
-    head_dim: int
-    tied_embeddings: bool
-    max_context: int
-    vision: VisionTower
-    dtype_bytes: int = 2  # bf16
-    quantization: AwqConfig | None = None  # an AWQ checkpoint's quantization_config
-
-    @property
-    def text_params(self) -> int:
-        """Parameters of the language model (embeddings, decoder layers, final norm, lm_head)."""
-        q_out = self.heads * self.head_dim
-        kv_out = self.kv_heads * self.head_dim
-        attention = self.hidden * q_out + q_out + 2 * (self.hidden * kv_out + kv_out) + q_out * self.hidden
-        mlp = 3 * self.hidden * self.intermediate
-        per_layer = attention + mlp + 2 * self.hidden
-        embeddings = self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
-        return self.layers * per_layer + embeddings + self.hidden
-
-    @property
-    def kv_proj_params(self) -> int:
-        """Parameters of the k/v projections (these are replicated, not split, when tp > kv heads)."""
-        kv_out = self.kv_heads * self.head_dim
-        return self.layers * 2 * (self.hidden * kv_out + kv_out)
-
-    @property
-    def vision_params(self) -> int:
-        """Parameters of the vision tower: patch embedding, blocks, patch merger."""
-        v = self.vision
-        patch_embed = v.in_channels * v.temporal_patch_size * v.patch_size**2 * v.hidden
-        attention = v.hidden * 3 * v.hidden + 3 * v.hidden + v.hidden * v.hidden + v.hidden
-        mlp = 2 * (v.hidden * v.intermediate + v.intermediate) + v.intermediate * v.hidden + v.hidden
-        block = attention + mlp + 2 * v.hidden
-        merged = v.hidden * v.spatial_merge_size**2
-        merger = v.hidden + merged * merged + merged + merged * v.out_hidden + v.out_hidden
-        return patch_embed + v.depth * block + merger
-
-    @property
-    def total_params(self) -> int:
-        """All parameters."""
-        return self.text_params + self.vision_params
-
-    def kv_heads_per_gpu(self, tp: int) -> int:
-        """KV heads each GPU stores: kv_heads / tp, but at least one (heads are replicated when tp > kv_heads)."""
-        return max(1, self.kv_heads // tp)
-
-    def kv_bytes_per_token(self, tp: int, kv_dtype_bytes: int = 2) -> int:
-        """KV-cache bytes per token on one GPU: 2 (K and V) x layers x kv heads per GPU x head_dim x bytes."""
-        return 2 * self.layers * self.kv_heads_per_gpu(tp) * self.head_dim * kv_dtype_bytes
 
 
 def _qwen25vl(size: str, layers: int, hidden: int, intermediate: int, vocab: int, heads: int, kv_heads: int,
@@ -137,7 +51,6 @@ CATALOG: dict[str, ModelSpec] = {
     "32B-AWQ": _qwen25vl("32B", 64, 5120, 27648, 152064, 40, 8, False, 3456, AwqConfig()),
     "72B-AWQ": _qwen25vl("72B", 80, 8192, 29696, 152064, 64, 8, False, 3456, AwqConfig()),
 }
-CATALOG_KEYS = {spec.hf_id: key for key, spec in CATALOG.items()}
 
 _SIZE_IN_NAME = re.compile(r"qwen2\.5-vl-(3|7|32|72)b", re.IGNORECASE)
 # Hugging Face's repo id rule: [namespace/]name of letters, digits, '-', '_', '.', starting with a letter or digit.
@@ -154,14 +67,28 @@ class ResolvedModel:
     notes: tuple[str, ...] = ()
 
 
+def _quantization_config(config: dict) -> dict:
+    quant = config.get("quantization_config") or config.get("text_config", {}).get("quantization_config")
+    return quant if isinstance(quant, dict) else {}
+
+
 def awq_from_config(config: dict) -> AwqConfig | None:
     """The AwqConfig of an AWQ quantization_config (None for none or another method)."""
-    quant = config.get("quantization_config") or config.get("text_config", {}).get("quantization_config")
-    if not isinstance(quant, dict) or str(quant.get("quant_method", "")).lower() != "awq":
+    quant = _quantization_config(config)
+    if str(quant.get("quant_method", "")).lower() != "awq":
         return None
     return AwqConfig(bits=int(quant.get("bits", 4)), group_size=int(quant.get("group_size", 128)),
                      zero_point=bool(quant.get("zero_point", True)), version=str(quant.get("version", "gemm")),
                      modules_to_not_convert=tuple(quant.get("modules_to_not_convert") or ()))
+
+
+def quantization_from_config(config: dict) -> AwqConfig | Fp8Config | None:
+    """An AWQ or block-FP8 checkpoint's quantization_config as the planner models it (None for 16-bit weights)."""
+    quant = _quantization_config(config)
+    if str(quant.get("quant_method", "")).lower() == "fp8" and quant.get("weight_block_size"):
+        skipped = quant.get("modules_to_not_convert") or quant.get("ignored_layers") or ()
+        return Fp8Config(block=int(quant["weight_block_size"][0]), modules_to_not_convert=tuple(skipped))
+    return awq_from_config(config)
 
 
 def _vision_field(vision: dict, defaults: dict, *names: str) -> int:
@@ -171,15 +98,44 @@ def _vision_field(vision: dict, defaults: dict, *names: str) -> int:
     return int(defaults[names[0]])  # KeyError: a size this family has no default for
 
 
-def spec_from_config(config: dict, name: str) -> ModelSpec:
+def _moe(text: dict) -> MoeSpec | None:
+    if not text.get("num_experts"):
+        return None
+    if int(text.get("decoder_sparse_step", 1)) != 1 or text.get("mlp_only_layers"):
+        raise ValueError("dense layers between the MoE layers (decoder_sparse_step / mlp_only_layers)")
+    return MoeSpec(experts=int(text["num_experts"]), active=int(text["num_experts_per_tok"]),
+                   intermediate=int(text["moe_intermediate_size"]),
+                   shared_intermediate=int(text.get("shared_expert_intermediate_size") or 0))
+
+
+def _linear_attention(text: dict) -> LinearAttention | None:
+    """Qwen3.5's layer layout: SGLang places full attention by full_attention_interval alone
+    (configs/qwen3_next.py layers_block_type), so layer_types must agree with it."""
+    kinds = text.get("layer_types") or []
+    if not text.get("full_attention_interval") and "linear_attention" not in kinds:
+        return None
+    interval = int(text.get("full_attention_interval") or len(kinds) // kinds.count("full_attention"))
+    expected = ["full_attention" if (index + 1) % interval == 0 else "linear_attention"
+                for index in range(int(text["num_hidden_layers"]))]
+    if kinds and list(kinds) != expected:
+        raise ValueError("layer_types do not follow full_attention_interval")
+    return LinearAttention(interval=interval, key_heads=int(text["linear_num_key_heads"]),
+                           value_heads=int(text["linear_num_value_heads"]),
+                           key_dim=int(text["linear_key_head_dim"]), value_dim=int(text["linear_value_head_dim"]),
+                           conv_kernel=int(text.get("linear_conv_kernel_dim", 4)))
+
+
+def spec_from_config(config: dict, name: str, thinking: bool | None = None) -> ModelSpec:
     """A ModelSpec from the contents of a Qwen-VL config.json (text fields top-level or under text_config).
 
     Vision fields Qwen2.5-VL configs leave out take transformers' Qwen2_5_VLVisionConfig defaults; other families
-    must state them.
+    must state them. thinking: whether answers start with reasoning (None: a -Thinking name, or a Qwen3.5 model).
     """
     text = {**config, **config.get("text_config", {})}
     vision = config.get("vision_config")
-    family = family_for_model_type(str(config.get("model_type", "unknown")))
+    model_type = str(config.get("model_type", "unknown"))
+    family = family_for_model_type(model_type)
+    qwen2 = model_type in ("qwen2_5_vl", "qwen2_vl")
     defaults = QWEN25_VISION_DEFAULTS if family == QWEN25_VL.name else {}
     try:
         heads = int(text["num_attention_heads"])
@@ -193,19 +149,32 @@ def spec_from_config(config: dict, name: str) -> ModelSpec:
             patch_size=_vision_field(vision, defaults | {"patch_size": 14}, "patch_size"),
             temporal_patch_size=_vision_field(vision, defaults | {"temporal_patch_size": 2}, "temporal_patch_size"),
             spatial_merge_size=_vision_field(vision, defaults | {"spatial_merge_size": 2}, "spatial_merge_size"),
+            gated_mlp=model_type == "qwen2_5_vl",
+            position_embeddings=int(vision.get("num_position_embeddings") or 0),
+            deepstack=len(vision.get("deepstack_visual_indexes") or ()),
         )
         dtype = str(text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16")
+        moe = _moe(text)
         return ModelSpec(
             hf_id=name, family=family,
-            layers=int(text["num_hidden_layers"]), hidden=hidden, intermediate=int(text["intermediate_size"]),
+            layers=int(text["num_hidden_layers"]), hidden=hidden,
+            intermediate=int(text["intermediate_size"]) if moe is None else int(text.get("intermediate_size") or 0),
             vocab=int(text["vocab_size"]), heads=heads, kv_heads=int(text.get("num_key_value_heads", heads)),
             head_dim=int(text.get("head_dim") or hidden // heads),
             tied_embeddings=bool(config.get("tie_word_embeddings", text.get("tie_word_embeddings", False))),
             max_context=int(text.get("max_position_embeddings", 32768)), vision=tower,
-            dtype_bytes=4 if dtype in ("float32", "torch.float32") else 2, quantization=awq_from_config(config),
+            dtype_bytes=4 if dtype in ("float32", "torch.float32") else 2,
+            quantization=quantization_from_config(config), attention_bias=bool(text.get("attention_bias", qwen2)),
+            output_gate=bool(text.get("attn_output_gate", False)), moe=moe, linear_attention=_linear_attention(text),
+            thinking=thinking if thinking is not None else ("thinking" in name.lower() or family == "qwen3.5"),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as error:
         raise ModelError(f"{name}: config.json lacks the text or vision sizes the planner needs ({error!r})") from error
+
+
+QWEN3_MODELS = {model.short_name: model for model in qwen3_models()}
+CATALOG.update({key: spec_from_config(model.config, model.hf_id) for key, model in QWEN3_MODELS.items()})
+CATALOG_KEYS = {spec.hf_id: key for key, spec in CATALOG.items()}
 
 
 def _read_config(folder: Path) -> dict:
@@ -239,12 +208,21 @@ def _cached_hub_config(hf_id: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+def catalog_key(name: str) -> str | None:
+    """The catalog's key for '7B', 'qwen3-vl-8b-thinking', 'Qwen3-VL-8B' (its Instruct release) or a Hugging Face
+    id of the catalog (any case), else None; never looks at files."""
+    lowered = name.strip().lower()
+    for key, spec in CATALOG.items():
+        if lowered in (key.lower(), spec.hf_id.lower()) or f"{lowered}-instruct" in (key.lower(),
+                                                                                    spec.hf_id.lower()):
+            return key
+    return None
+
+
 def catalog_spec(name: str) -> ModelSpec | None:
-    """The catalog entry named by '7B' or its Hugging Face id (any case), else None; never looks at files."""
-    text = name.strip()
-    if text.upper() in CATALOG:
-        return CATALOG[text.upper()]
-    return next((spec for spec in CATALOG.values() if text.lower() == spec.hf_id.lower()), None)
+    """The catalog entry a name gives (see catalog_key), else None."""
+    key = catalog_key(name)
+    return CATALOG[key] if key else None
 
 
 def resolve_model(name: str) -> ResolvedModel:
@@ -255,9 +233,11 @@ def resolve_model(name: str) -> ResolvedModel:
                          "local folder")
     if text.startswith("-"):
         raise ModelError(f"{text}: a model name cannot start with '-' (the engine would read it as a flag)")
-    spec = catalog_spec(text)
-    if spec is not None:
-        return ResolvedModel(spec, spec.hf_id, spec.hf_id)
+    key = catalog_key(text)
+    if key is not None:
+        spec = CATALOG[key]
+        notes = (source_line(QWEN3_MODELS[key]),) if key in QWEN3_MODELS else ()
+        return ResolvedModel(spec, spec.hf_id, spec.hf_id, notes)
     folder = Path(text).expanduser()
     if folder.is_dir():
         config = _read_config(folder)

@@ -6,6 +6,9 @@ import json
 import shlex
 import sys
 
+from backend.families import FAMILIES
+from backend.model_spec import ModelSpec
+
 SGLANG_DEFAULT_PORT = 30000
 # vLLM's --limit-mm-per-prompt in its JSON form (the seed's defaults: 5 images, 5 videos per prompt).
 VLLM_MM_LIMITS = {"image": 5, "video": 5}
@@ -38,6 +41,21 @@ def vendor_env(vendor: str, engine: str, gpu_ids: tuple[int, ...]) -> dict[str, 
         tuning = ROCM_SGLANG_ENV if engine == "sglang" else ROCM_VLLM_ENV
         return {"HIP_VISIBLE_DEVICES": visible, **tuning}
     return {"CUDA_VISIBLE_DEVICES": visible}
+
+
+def model_flags(model: ModelSpec, engine: str, expert_parallel_size: int) -> tuple[str, ...]:
+    """The family's own flags (sgl-cookbook's qwen3vl.yaml / qwen35.yaml, vLLM's recipes): a reasoning parser for
+    models that think before answering (their thinking then streams apart from the answer), the tool-call parser
+    of the family's chat template, and expert parallelism where the plan needs it."""
+    family = FAMILIES.get(model.family)
+    flags: list[str] = ["--reasoning-parser", "qwen3"] if model.thinking else []
+    if family is not None and family.tool_call_parser:
+        flags += ["--tool-call-parser", family.tool_call_parser]
+        if engine == "vllm":
+            flags.append("--enable-auto-tool-choice")
+    if expert_parallel_size > 1:
+        flags += ["--ep-size", str(expert_parallel_size)] if engine == "sglang" else ["--enable-expert-parallel"]
+    return tuple(flags)
 
 
 def argv_with_port(argv: tuple[str, ...], port: int) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.hardware import GpuSpec
 from backend.models import ModelSpec
-from backend.plans.gpu_budget import MAX_IMAGE_PIXELS, MemoryBudget
+from backend.plans.gpu_budget import STATE_RATIO, MemoryBudget, largest_image_pixels
 from backend.plans.weights import weight_bytes, weights_label
 
 
@@ -23,7 +23,12 @@ def weights_line(model: ModelSpec, fp8: bool = False) -> str:
     line = (f"{short_name(model)}: {model.total_params / 1e9:.2f} B parameters (language model "
             f"{model.text_params / 1e9:.2f} B, vision tower {model.vision_params / 1e9:.2f} B) = "
             f"{gb(weight_bytes(model, fp8).total)} of {weights_label(model, fp8)} weights")
-    awq = model.quantization
+    awq = model.awq
+    if model.fp8_checkpoint is not None:
+        kept = ", ".join(model.fp8_checkpoint.modules_to_not_convert) or "none"
+        return (f"{line}: Qwen's FP8 release, the language model's linear layers in FP8 E4M3 with one fp32 scale per "
+                f"{model.fp8_checkpoint.block} x {model.fp8_checkpoint.block} block; counted 16-bit: {kept}, "
+                "embeddings, lm_head, norms and MoE routers.")
     if awq is not None:
         kept = ", ".join(awq.modules_to_not_convert) or "none"
         return (f"{line}: the language model's linear layers as packed {awq.bits}-bit int32 weights, zero points "
@@ -37,11 +42,19 @@ def weights_line(model: ModelSpec, fp8: bool = False) -> str:
 
 def tp_line(model: ModelSpec, tp: int, valid: list[int], per_gpu_weights: int, why: str) -> str:
     """Why this tensor-parallel size: head divisibility, and why this one of the valid sizes."""
-    group = model.quantization.group_size if model.quantization else 0
-    awq = f" and cut every AWQ layer's inputs into whole groups of {group}" if group else ""
+    group = model.awq.group_size if model.awq else 0
+    rules = f" and cut every AWQ layer's inputs into whole groups of {group}" if group else ""
+    if model.fp8_checkpoint is not None:
+        rules += f" and cut every FP8 layer into whole {model.fp8_checkpoint.block}-wide blocks"
+    if model.moe is not None:
+        rules += f" and split each of the {model.moe.experts} experts' {model.moe.intermediate}-wide MLP"
+    if model.linear_attention is not None:
+        gdn = model.linear_attention
+        rules += f" and the {gdn.key_heads} / {gdn.value_heads} linear-attention key / value heads"
     return (f"Tensor parallel {tp}: {gb(per_gpu_weights)} of weights per GPU. tp must divide the "
             f"{model.heads} attention heads and the {model.vision.heads} vision heads and suit the "
-            f"{model.kv_heads} KV heads{awq}, so tp can be {', '.join(str(value) for value in valid)}; {tp} is {why}.")
+            f"{model.kv_heads} KV heads{rules}, so tp can be {', '.join(str(value) for value in valid)}; {tp} is "
+            f"{why}.")
 
 
 def reserve_line(engine: str, gpu: GpuSpec, memory: MemoryBudget) -> str:
@@ -68,21 +81,33 @@ def kv_line(model: ModelSpec, tp: int, context_length: int, memory: MemoryBudget
     """KV cache per token, for the context, and how many full-length requests the pool holds."""
     heads = model.kv_heads_per_gpu(tp)
     replicated = " (KV heads replicated: tp > KV heads)" if tp > model.kv_heads else ""
-    kv_bytes = memory.kv_bytes_per_token // (2 * model.layers * heads * model.head_dim)
+    layers = model.full_attention_layers
+    kv_bytes = memory.kv_bytes_per_token // (2 * layers * heads * model.head_dim)
     full = memory.kv_capacity_tokens // max(1, context_length)
     dtype = "fp8_e4m3" if kv_bytes == 1 else "bf16"
-    return (f"KV cache ({dtype}): 2 x {model.layers} layers x {heads} KV heads x {model.head_dim} x {kv_bytes} "
+    attention = f" attention layers (of {model.layers})" if layers != model.layers else " layers"
+    return (f"KV cache ({dtype}): 2 x {layers}{attention} x {heads} KV heads x {model.head_dim} x {kv_bytes} "
             f"byte{'s' if kv_bytes != 1 else ''} = "
             f"{memory.kv_bytes_per_token / 1024:.0f} KiB per token per GPU{replicated}; a {context_length}-token "
             f"request needs {gb(memory.kv_bytes_per_token * context_length)}. After weights and "
-            f"{gb(memory.overhead_bytes)} of runtime buffers, {gb(memory.kv_pool_bytes)} hold "
+            f"{gb(memory.overhead_bytes)} of runtime buffers{state_part(memory)}, {gb(memory.kv_pool_bytes)} hold "
             f"{memory.kv_capacity_tokens:,} tokens ({full} full-length request{'s' if full != 1 else ''} at once).")
 
 
-def vision_line(memory: MemoryBudget) -> str:
+def state_part(memory: MemoryBudget) -> str:
+    """', and 31.2 GB of linear-attention state (…)' for a hybrid model ('' otherwise)."""
+    if not memory.state_bytes_per_request:
+        return ""
+    return (f", and {gb(memory.state_pool_bytes)} of linear-attention state ({memory.state_slots:,} slots of "
+            f"{memory.state_bytes_per_request / 1e6:.1f} MB: SGLang gives the state {STATE_RATIO} of what the KV "
+            f"cache gets; at most {memory.max_running_requests:,} requests run at once)")
+
+
+def vision_line(model: ModelSpec, memory: MemoryBudget) -> str:
     """The vision tower's activations against what the engine keeps outside its pool."""
-    tokens = MAX_IMAGE_PIXELS // (28 * 28)
-    return (f"Vision tower: the largest image ({MAX_IMAGE_PIXELS} pixels, {tokens} tokens) needs about "
+    pixels = largest_image_pixels(model)
+    tokens = pixels // (model.vision.patch_size * model.vision.spatial_merge_size) ** 2
+    return (f"Vision tower: the largest image ({pixels} pixels, {tokens} tokens) needs about "
             f"{gb(memory.vision_activation_bytes)} of activations per GPU, inside the {gb(memory.outside_pool_bytes)} "
             f"the engine keeps outside its pool.")
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from backend.hardware import CATALOG as GPU_CATALOG
 from backend.hardware import DetectedGpu, GpuSpec, HardwareError, detect_gpus, find_gpu, parse_gpus
-from backend.models import ModelSpec
+from backend.model_spec import ModelSpec
 from backend.plans.engine_args import EngineArgs
 from backend.plans.gpu_budget import MemoryBudget, budget
-from backend.plans.weights import awq_tp_reason
+from backend.plans.weights import quantized_tp_reason
 
 MAX_GPUS_PER_NODE = 8
 MAX_GPUS_PER_HOST = 16  # the most any server in the catalog holds (e.g. DGX-2); guards plans for named hardware
@@ -25,7 +25,25 @@ def valid_tp_reason(model: ModelSpec, tp: int) -> str:
         return f"tp {tp} does not divide the {model.vision.heads} vision-tower heads"
     if model.kv_heads % tp and tp % model.kv_heads:
         return f"tp {tp} neither divides nor is a multiple of the {model.kv_heads} KV heads"
-    return awq_tp_reason(model, tp)
+    gdn = model.linear_attention
+    if gdn is not None and (gdn.key_heads % tp or gdn.value_heads % tp):
+        return f"tp {tp} does not divide the {gdn.key_heads} / {gdn.value_heads} linear-attention key / value heads"
+    if model.moe is not None and model.moe.intermediate % tp and model.moe.experts % tp:
+        return f"tp {tp} divides neither the experts' {model.moe.intermediate}-wide MLP nor the {model.moe.experts} experts"
+    reason = quantized_tp_reason(model, tp)
+    if reason and expert_parallel(model, tp):
+        return ""
+    return reason
+
+
+def expert_parallel(model: ModelSpec, tp: int) -> bool:
+    """Whether the plan runs the experts expert-parallel (--ep-size tp: each GPU holds whole experts): SGLang splits
+    them tensor-parallel by default, which cuts a block-FP8 expert into partial blocks at some sizes (Qwen3-VL-30B-A3B
+    -FP8's 768-wide experts at tp 4), and which expert parallelism avoids."""
+    if model.moe is None or tp == 1 or model.moe.experts % tp:
+        return False
+    split_by_tp = model.moe.intermediate % tp or quantized_tp_reason(model, tp)
+    return bool(split_by_tp) and not quantized_tp_reason(model, tp, expert_parallel=True)
 
 
 def valid_tps(model: ModelSpec, limit: int = MAX_GPUS_PER_NODE) -> list[int]:

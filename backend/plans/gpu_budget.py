@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.families import DEFAULT_FAMILY
-from backend.models import ModelSpec
+from backend.families import DEFAULT_FAMILY, FAMILIES
+from backend.model_spec import ModelSpec
 from backend.plans.weights import weights_per_gpu
 
 MIB = 1024 * 1024
@@ -24,6 +24,11 @@ MAX_IMAGE_PIXELS = DEFAULT_FAMILY.max_pixels
 # 7B tp 1 on H100 806,231 vs 801,525; 7B tp 1 (dp 2) on H200 1,824,261 vs 1,822,865; 32B tp 2 on H200 662,136 vs
 # 660,608. mem_fraction_static matched SGLang's own choice exactly in all three.
 RUNTIME_OVERHEAD_BYTES = {False: GIB * 11 // 8, True: GIB * 9 // 4}  # keyed by tp > 1
+# SGLang's --mamba-full-memory-ratio default: the linear-attention state pool gets 0.9 of what the KV cache gets
+# (mem_cache/kv_cache_configurator.py `_handle_max_mamba_cache`), and each running request needs 3 state slots
+# (MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO, radix cache on, no extra buffer).
+STATE_RATIO = 0.9
+STATE_SLOTS_PER_REQUEST = 3
 VLLM_GPU_MEMORY_UTILIZATION = 0.90  # vLLM's default
 VLLM_BATCHED_TOKENS = 8192
 VLLM_CUDA_GRAPH_BYTES = 1 * GIB
@@ -86,21 +91,29 @@ def sglang_reserve(model: ModelSpec, gpu_mem_mib: int, tp: int, vendor: str, con
     return EngineReserve(base * vision * aiter, chunk, max_bs, reserved, base, vision, aiter)
 
 
-def vision_activation_bytes(model: ModelSpec, tp: int, pixels: int = MAX_IMAGE_PIXELS) -> int:
+def largest_image_pixels(model: ModelSpec) -> int:
+    """The largest image the model's processor sends by default (its family's max_pixels)."""
+    family = FAMILIES.get(model.family)
+    return family.max_pixels if family else MAX_IMAGE_PIXELS
+
+
+def vision_activation_bytes(model: ModelSpec, tp: int, pixels: int | None = None) -> int:
     """Peak activations of one vision block for one image of `pixels` (the largest by default), per GPU.
 
-    Residual stream and norm output (2 x hidden) stay whole; qkv, attention output and the gated MLP
-    (3 x intermediate) are split across tp. Attention itself is flash/triton (no dense mask).
+    Residual stream and norm output (2 x hidden) stay whole; qkv, attention output and the MLP (3 x intermediate
+    gated, 2 x not) are split across tp. Attention itself is flash/triton (no dense mask).
     """
     v = model.vision
-    patches = pixels // (v.patch_size**2)
-    width = 2 * v.hidden + (3 * v.hidden + v.hidden + 3 * v.intermediate) // tp
+    patches = (pixels or largest_image_pixels(model)) // (v.patch_size**2)
+    mlp = (3 if v.gated_mlp else 2) * v.intermediate
+    width = 2 * v.hidden + (3 * v.hidden + v.hidden + mlp) // tp
     return patches * width * model.dtype_bytes
 
 
 def vllm_activation_bytes(model: ModelSpec, tp: int, batched_tokens: int = VLLM_BATCHED_TOKENS) -> int:
     """Activations vLLM's profiling run peaks at: one chunk of text tokens plus the largest image."""
-    text = batched_tokens * (4 * model.hidden + 3 * model.intermediate // tp) * model.dtype_bytes
+    mlp = model.moe.intermediate * model.moe.active if model.moe else model.intermediate
+    text = batched_tokens * (4 * model.hidden + 3 * mlp // tp) * model.dtype_bytes
     return text + vision_activation_bytes(model, tp)
 
 
@@ -117,11 +130,34 @@ class MemoryBudget:
     kv_bytes_per_token: int
     vision_activation_bytes: int
     outside_pool_bytes: int  # what the engine keeps for activations, graphs and the vision tower
+    state_bytes_per_request: int = 0  # linear-attention state of one request (hybrid models)
+
+    @property
+    def rest_bytes(self) -> int:
+        """What the pool keeps after weights and runtime buffers (negative when the weights alone do not fit)."""
+        return self.pool_bytes - self.weights_bytes - self.overhead_bytes
+
+    @property
+    def state_slots(self) -> int:
+        """Linear-attention state slots SGLang allocates from the rest (0 for models without linear attention)."""
+        if not self.state_bytes_per_request or self.rest_bytes <= 0:
+            return 0
+        return int(self.rest_bytes * STATE_RATIO / (1 + STATE_RATIO)) // self.state_bytes_per_request
+
+    @property
+    def state_pool_bytes(self) -> int:
+        """Bytes of the linear-attention state pool."""
+        return self.state_slots * self.state_bytes_per_request
+
+    @property
+    def max_running_requests(self) -> int | None:
+        """The most requests that run at once, where state slots bound it (None: the KV cache alone does)."""
+        return self.state_slots // STATE_SLOTS_PER_REQUEST if self.state_bytes_per_request else None
 
     @property
     def kv_pool_bytes(self) -> int:
         """Bytes left for the KV cache (negative when the weights alone do not fit)."""
-        return self.pool_bytes - self.weights_bytes - self.overhead_bytes
+        return self.rest_bytes - self.state_pool_bytes
 
     @property
     def kv_capacity_tokens(self) -> int:
@@ -139,8 +175,9 @@ class MemoryBudget:
         return self.vision_activation_bytes <= self.outside_pool_bytes
 
     def fits(self, context_length: int) -> bool:
-        """One full-length request fits: weights, its KV cache, and the vision activations."""
-        return self.weights_fit and self.vision_fits and self.kv_capacity_tokens >= context_length
+        """One full-length request fits: weights, its KV cache (and state), and the vision activations."""
+        state_ok = not self.state_bytes_per_request or self.max_running_requests >= 1
+        return self.weights_fit and self.vision_fits and state_ok and self.kv_capacity_tokens >= context_length
 
 
 def budget(engine: str, model: ModelSpec, gpu_mem_mib: int, tp: int, vendor: str, context_length: int,
@@ -167,4 +204,5 @@ def budget(engine: str, model: ModelSpec, gpu_mem_mib: int, tp: int, vendor: str
         weights_bytes=weights_per_gpu(model, tp, fp8_weights), overhead_bytes=RUNTIME_OVERHEAD_BYTES[tp > 1],
         kv_bytes_per_token=model.kv_bytes_per_token(tp, kv_dtype_bytes),
         vision_activation_bytes=vision_activation_bytes(model, tp), outside_pool_bytes=gpu_bytes - pool,
+        state_bytes_per_request=model.state_bytes_per_request(tp) if engine == "sglang" else 0,
     )

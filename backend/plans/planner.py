@@ -18,6 +18,7 @@ from backend.plans.engine_args import (
 from backend.plans.fit import (
     MAX_GPUS_PER_NODE,
     GpuChoice,
+    expert_parallel,
     gpu_budget,
     select_gpus,
     suggestion,
@@ -156,9 +157,18 @@ def _build(request: PlanRequest, model_path: str, served: str, model: ModelSpec,
     lines += [explain.weights_line(model, args.fp8_weights),
               explain.tp_line(model, tp, valid_tps(model), memory.weights_bytes, why),
               explain.reserve_line(request.engine, gpus.spec, memory), explain.kv_line(model, tp, context, memory),
-              explain.vision_line(memory), *notes,
+              explain.vision_line(model, memory), *notes,
               *quantized.notes(model, gpus.spec, request.engine, request.quantization, request.kv_cache_dtype)]
-    own = quantized.engine_flags(model, gpus.spec, request.quantization, request.kv_cache_dtype)
+    ep = tp if expert_parallel(model, tp) else 1
+    own = (quantized.engine_flags(model, gpus.spec, request.quantization, request.kv_cache_dtype)
+           + commands.model_flags(model, request.engine, ep))
+    if ep > 1:
+        lines.append(f"Expert parallel {ep}: each GPU holds {model.moe.experts // ep} whole experts (split "
+                     f"tensor-parallel, their {model.moe.intermediate}-wide FP8 layers would break into partial "
+                     "blocks).")
+    if model.thinking:
+        lines.append("Reasoning parser qwen3: the model's thinking streams apart from its answer (shown folded "
+                     "as Thinking; kept out of grounding).")
     node_argvs: tuple[tuple[str, ...], ...] = ()
     if request.engine == "sglang":
         flags = commands.sglang_server_flags(model_path, served, request.host, port, api_key, tp, dp, context,

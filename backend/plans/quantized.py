@@ -33,10 +33,16 @@ MARLIN_JIT_NOTE = ("First start on a fresh host: SGLang JIT-compiles its Marlin 
 def refusal(model: ModelSpec, gpu: GpuSpec, engine: str, quantization: str, kv_cache_dtype: str,
             args: EngineArgs) -> str:
     """Why this GPU or engine cannot run the asked quantization ('' when it can)."""
-    if quantization == "fp8" and model.quantization is not None:
-        return (f"{model.hf_id} is already a {model.quantization.bits}-bit AWQ checkpoint: --quantization fp8 "
+    if quantization == "fp8" and model.awq is not None:
+        return (f"{model.hf_id} is already a {model.awq.bits}-bit AWQ checkpoint: --quantization fp8 "
                 "quantizes a 16-bit checkpoint at load and cannot re-quantize it (use the bf16 model with fp8, "
                 "or the AWQ model alone)")
+    if quantization == "fp8" and model.fp8_checkpoint is not None:
+        return (f"{model.hf_id} is already an FP8 checkpoint: leave --quantization at none (the engine reads its "
+                "quantization_config)")
+    if model.fp8_checkpoint is not None and gpu.arch not in FP8_NATIVE | FP8_MARLIN | FP8_AMD:
+        return (f"{model.hf_id} holds FP8 weights, which need compute capability 8.0 or later or an MI300-class "
+                f"GPU; {gpu.label} ({gpu.arch}) is not one the planner knows: use the bf16 release")
     known = FP8_NATIVE | FP8_MARLIN | FP8_AMD
     if quantization == "fp8" and gpu.arch not in known:
         return (f"FP8 weights need compute capability 8.0 or later (T4 and V100 are refused) or an MI300-class "
@@ -58,7 +64,7 @@ def engine_flags(model: ModelSpec, gpu: GpuSpec, quantization: str, kv_cache_dty
     flags: list[str] = []
     if quantization == "fp8":
         flags += ["--quantization", "fp8"]
-    if model.quantization is not None and gpu.vendor == "amd":
+    if model.awq is not None and gpu.vendor == "amd":
         flags += ["--dtype", "float16"]
     if kv_cache_dtype != "auto":
         flags += ["--kv-cache-dtype", kv_cache_dtype]
@@ -69,7 +75,7 @@ def notes(model: ModelSpec, gpu: GpuSpec, engine: str, quantization: str, kv_cac
     """What the quantization means on this GPU and engine."""
     lines = []
     engine_name = "SGLang" if engine == "sglang" else "vLLM"
-    if model.quantization is not None:
+    if model.awq is not None:
         if gpu.vendor == "amd":
             lines.append(f"AWQ on ROCm: {engine_name} runs the plain awq kernel (dequantize, then matmul), which "
                          "takes float16 activations only, hence --dtype float16 (the checkpoint says bfloat16).")
@@ -102,7 +108,12 @@ def _ladder(request: PlanRequest) -> list[dict[str, str]]:
                                    {"quantization": "fp8", "kv_cache_dtype": "auto"},
                                    {"quantization": "none", "kv_cache_dtype": "fp8_e4m3"},
                                    {"quantization": "fp8", "kv_cache_dtype": "fp8_e4m3"}]
-    if base is not None and f"{base}-AWQ" in CATALOG:
+    if key is not None and f"{key}-FP8" in CATALOG:  # Qwen's own FP8 release before quantizing at load
+        steps = [{"model": key, "quantization": "none", "kv_cache_dtype": "auto"},
+                 {"model": f"{key}-FP8", "quantization": "none", "kv_cache_dtype": "auto"},
+                 {"model": key, "quantization": "none", "kv_cache_dtype": "fp8_e4m3"},
+                 {"model": f"{key}-FP8", "quantization": "none", "kv_cache_dtype": "fp8_e4m3"}]
+    elif base is not None and f"{base}-AWQ" in CATALOG:
         steps = [{"model": base, **step} for step in steps]
         steps += [{"model": f"{base}-AWQ", "quantization": "none", "kv_cache_dtype": kv}
                   for kv in ("auto", "fp8_e4m3")]
@@ -138,7 +149,8 @@ def _describe(request: PlanRequest, changes: dict[str, str]) -> str:
 
 def _quality(changes: dict[str, str]) -> str:
     parts = [QUALITY["awq"]] if changes.get("model", "").endswith("-AWQ") else []
-    parts += [QUALITY["fp8"]] if changes.get("quantization") == "fp8" else []
+    fp8 = changes.get("quantization") == "fp8" or changes.get("model", "").endswith("-FP8")
+    parts += [QUALITY["fp8"]] if fp8 else []
     parts += [QUALITY["kv"]] if changes.get("kv_cache_dtype") == "fp8_e4m3" else []
     return "; ".join(parts)
 
