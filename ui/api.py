@@ -19,7 +19,8 @@ from backend.media.video_limits import VideoChoice
 from backend.plans.render import render_plan
 from backend.studio.studio import Studio
 from ui.errors import shows_user_errors
-from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
+from ui.launch_panel import ENGINE_CONCURRENCY_ID
+from ui.plan_choices import plan_request
 
 
 def register_api(studio: Studio) -> None:
