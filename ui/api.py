@@ -35,7 +35,7 @@ def register_api(studio: Studio) -> None:
         request = plan_request(studio.settings.default_request, engine, model, hardware, gpus, context_length,
                                quantization, kv_cache_dtype)
         viewer = studio.viewer()
-        chosen = studio.plan(request, viewer)
+        chosen = studio.shown_plan(request, viewer)
         if not chosen.fits:
             offer = f" {chosen.quantized.text}." if chosen.quantized else ""
             return f"cannot fit: {chosen.refusal}{offer}", False

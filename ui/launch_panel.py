@@ -137,7 +137,8 @@ def build_launch_panel(studio: Studio) -> LaunchPanel:
             server_info = gr.Markdown(elem_id="server-info")
             plan = gr.Markdown(elem_id="plan")
             command = gr.Code(label="Launch command (copy-paste, on the GPU host)", language="shell", lines=4,
-                              max_lines=16, interactive=False, elem_id="command")
+                              max_lines=16, interactive=False, elem_id="command",
+                              wrap_lines=True)  # the note on what the address exposes is read whole
             snippet = gr.Code(NO_SERVER_SNIPPET, language="python", label="Client snippet", lines=8, max_lines=20,
                               interactive=False, elem_id="snippet")
     with gr.Accordion("Engine log", open=False):
@@ -231,7 +232,7 @@ def preview_values(studio: Studio, viewer: Viewer, choices: PanelChoices) -> tup
     reason beside it, and the quantized suggestion with its "Use this plan" button."""
     request = panel_request(studio, choices)
     try:
-        plan = studio.plan(request, viewer)
+        plan = studio.shown_plan(request, viewer)
     except PlanInputError as error:
         return (f"### ⚠ {error}", gr.Code("", visible=False), gr.Button(interactive=False), f"✗ {error}", "",
                 gr.Button(visible=False))
