@@ -159,17 +159,28 @@ def test_stop_mid_answer_keeps_the_partial_answer_marked_stopped(page, ready: Ru
     assert stats, "the engine never saw the request aborted"
 
 
-def test_corrupt_upload_gets_a_clear_message_and_the_chat_still_works(page, ready: RunningUi, tmp_path: Path) -> None:
-    broken = tmp_path / "broken.png"
-    broken.write_bytes(b"this is not a png at all")
-    send(page, "what is in this picture?", [broken])
-    notice = page.locator("#chat-notice")
-    assert wait_until(lambda: "broken.png" in notice.inner_text(), timeout_s=15), notice.inner_text()
-    shot(page, "corrupt-upload")
-    assert "not an image" in notice.inner_text()
-    assert page.locator("#message textarea").input_value() == "what is in this picture?"
-    page.locator("#message textarea").press("Enter")  # the bad file was taken out; the text was kept
-    assert wait_until(lambda: "red square" in last_answer_text(page), timeout_s=15), last_answer_text(page)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_text_file_renamed_jpg_is_refused_when_it_arrives_and_the_chat_still_works(browser, ready: RunningUi,
+                                                                                      tmp_path: Path,
+                                                                                      size: str) -> None:
+    renamed = tmp_path / "notes.jpg"
+    renamed.write_text("Shopping list: eggs, milk.\n", encoding="utf-8")
+    viewport = {"width": 1400, "height": 1000} if size == "desktop" else {"width": 390, "height": 844}
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(ready.url)
+    page.locator("#status-badge").wait_for(timeout=20_000)
+    box, notice = page.locator("#message"), page.locator("#chat-notice")
+    box.locator("input[type=file]").set_input_files([str(renamed)])  # no Send: the upload alone is checked
+    assert wait_until(lambda: "notes.jpg" in notice.inner_text(), timeout_s=20), notice.inner_text()
+    told = notice.inner_text()
+    assert "not an image format" in told and "Taken out of the message" in told
+    assert wait_until(lambda: box.locator(".thumbnail-item, img").count() == 0, timeout_s=10)  # no broken thumbnail
+    shot(page, f"upload-refused-at-once-{size}")
+    box.locator("textarea").fill("what is in this picture?")
+    box.locator("textarea").press("Enter")
+    assert wait_until(lambda: "red square" in last_answer_text(page), timeout_s=20), last_answer_text(page)
+    context.close()
 
 
 def test_public_mode_hides_launch_and_its_api_refuses(browser, tmp_path: Path, examples_dir: Path) -> None:

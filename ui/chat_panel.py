@@ -50,6 +50,29 @@ def speeds_frame(session: BrowserSession) -> gr.LinePlot:
     return gr.LinePlot(frame, sort=labels, visible=len(labels) >= 2)
 
 
+def checked_uploads(studio: Studio, message: dict | None, checked: list[str] | None, video: VideoChoice) -> tuple:
+    """The message box once its new uploads are checked as they arrive, each the way Send checks it
+    (Studio.prepare_media): a file that cannot be sent is taken out of the box at once and the notice says why,
+    in Send's words. Returns (message, notice, checked files), gr.skip() where nothing changes."""
+    message = message or {}
+    files = list(message.get("files") or [])
+    new = [path for path in files if path not in (checked or [])]
+    if not new:
+        return gr.skip(), gr.skip(), files if files != (checked or []) else gr.skip()
+    refusals: list[UploadError] = []
+    for path in new:
+        try:
+            studio.prepare_media([path], video=video)
+        except UploadError as error:
+            refusals.append(error)
+    if not refusals:
+        return gr.skip(), gr.skip(), files
+    refused = {error.path for error in refusals}
+    kept = [path for path in files if path not in refused]
+    told = "\n\n".join(f"⚠ {error}" + (" Taken out of the message." if error.path else "") for error in refusals)
+    return {"text": message.get("text") or "", "files": kept}, told, kept
+
+
 @dataclass
 class ChatPanel:
     """The chat components the layout wires together."""
@@ -57,6 +80,7 @@ class ChatPanel:
     session: gr.State
     chatbot: gr.Chatbot
     message: gr.MultimodalTextbox
+    checked_files: gr.State  # the uploads in the message box already checked (checked_uploads)
     stop: gr.Button
     regenerate: gr.Button
     clear: gr.Button
@@ -111,7 +135,7 @@ def build_chat_panel(studio: Studio) -> ChatPanel:
     # rendered by the layout beside the chat
     speeds = gr.LinePlot(x="answer", y="tok/s", title="Decode speed of your recent answers", height=180,
                          y_axis_format="~g", elem_id="speed-plot", render=False, visible=False)
-    return ChatPanel(session, chatbot, message, stop, regenerate, clear, notice, system_prompt, temperature, top_p,
+    return ChatPanel(session, chatbot, message, gr.State([]), stop, regenerate, clear, notice, system_prompt, temperature, top_p,
                      max_tokens, video_fps, video_max_frames, subject, preset_buttons, moments, speeds)
 
 
@@ -195,6 +219,14 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
         trigger(handler, inputs, outputs, trigger_mode="multiple", **queue_options).then(
             stop_for, [panel.session], panel.stop, **stop_look)
     panel.stop.click(stop, [panel.session], None, queue=False, api_visibility="private")
+
+    def check_uploads(message: dict | None, checked: list[str] | None, video_fps: float,
+                      video_max_frames: float) -> tuple:
+        return checked_uploads(studio, message, checked, VideoChoice(float(video_fps or 0), int(video_max_frames or 0)))
+
+    # an upload is checked when it arrives, not at Send: a file Pillow cannot open is said at once
+    panel.message.change(check_uploads, [panel.message, panel.checked_files, panel.video_fps, panel.video_max_frames],
+                         [panel.message, panel.notice, panel.checked_files], trigger_mode="always_last", **stop_look)
     panel.clear.click(clear, [panel.session], outputs, queue=False, api_visibility="private")
     for button, preset in panel.preset_buttons:
         button.click(_preset_filler(preset), [panel.message, panel.subject, panel.system_prompt],
