@@ -248,5 +248,8 @@ def test_with_no_engine_the_chat_says_so_once_and_where_to_start_one(no_gpu: Run
     text = page.locator("body").inner_text()
     assert text.count("No model server is running") == 1, text
     assert "Server tab" in text and page.locator("[data-testid=toast-body]").count() == 0
+    send_button = page.locator("#message [data-testid=submit-button]")  # the answer failed: Send is back
+    send_button.wait_for(state="visible", timeout=10_000)
+    assert send_button.is_enabled() and page.locator("#message button[aria-label=Stop]").count() == 0
     shot(page, "chat-no-engine")
     page.context.close()
