@@ -111,16 +111,23 @@ def test_a_host_without_a_gpu_cannot_launch_even_a_named_gpu(no_gpu: RunningUi, 
     assert no_gpu.studio.supervisor.status().pid is None  # nothing was started
 
 
-def test_the_copy_paste_command_is_portable_and_one_flag_per_line(no_gpu: RunningUi, browser) -> None:
-    page = open_page(browser, no_gpu.url, DESKTOP, "Server")
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_copy_paste_command_is_portable_listens_for_the_app_and_says_so(no_gpu: RunningUi, browser,
+                                                                             size: str) -> None:
+    """No GPU here: the command is run on a GPU host this app attaches to, so it listens on every interface."""
+    page = open_page(browser, no_gpu.url, DESKTOP if size == "desktop" else PHONE, "Server")
     page.get_by_label("Hardware", exact=True).click()
     page.get_by_role("option", name="H100 80 GB", exact=True).click()
     command = page.locator("#command")
     command.get_by_text("python3 -m sglang.launch_server").wait_for(timeout=10_000)
     lines = [line for line in command.locator(".cm-line").all_inner_texts() if line.strip()]
-    assert lines[0].startswith("CUDA_VISIBLE_DEVICES=0 python3 -m sglang.launch_server")
-    assert all(line.strip().startswith("--") for line in lines[1:]) and len(lines) > 5
-    assert "/bin/python" not in command.inner_text()
+    assert lines[0].startswith("# --host 0.0.0.0: any machine that can reach port")
+    assert lines[1].startswith("CUDA_VISIBLE_DEVICES=0 python3 -m sglang.launch_server")
+    assert all(line.strip().startswith("--") for line in lines[2:]) and len(lines) > 6
+    assert "--host 0.0.0.0 \\" in [line.strip() for line in lines] and "/bin/python" not in command.inner_text()
+    assert "attach to http://GPU-HOST:" in page.locator("#plan").inner_text()
+    command.scroll_into_view_if_needed()
+    shot(page, f"server-no-gpu-command-{size}")
     page.context.close()
 
 
@@ -241,5 +248,8 @@ def test_with_no_engine_the_chat_says_so_once_and_where_to_start_one(no_gpu: Run
     text = page.locator("body").inner_text()
     assert text.count("No model server is running") == 1, text
     assert "Server tab" in text and page.locator("[data-testid=toast-body]").count() == 0
+    send_button = page.locator("#message [data-testid=submit-button]")  # the answer failed: Send is back
+    send_button.wait_for(state="visible", timeout=10_000)
+    assert send_button.is_enabled() and page.locator("#message button[aria-label=Stop]").count() == 0
     shot(page, "chat-no-engine")
     page.context.close()

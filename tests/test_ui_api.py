@@ -265,7 +265,7 @@ def _connect(url: str) -> Client | None:
 def test_one_checked_gpu_of_this_host_is_planned_on_that_gpu() -> None:
     from backend.hardware import DetectedGpu, find_gpu
     from backend.plans.planner import PlanRequest, make_plan
-    from ui.launch_panel import gpus_choice, plan_request
+    from ui.plan_choices import gpus_choice, plan_request
 
     detected = tuple(DetectedGpu(index, find_gpu("H100"), "nvml") for index in range(4))
     request = plan_request(PlanRequest(port=31234, api_key="k1"), "sglang", "7B", "auto",

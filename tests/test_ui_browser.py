@@ -18,6 +18,7 @@ from tests.helpers import CHROMIUM, RunningUi, send, shot, show_tab, start_ui, w
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0], the first label's colour
+VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 ANSWERS = [{"match": "(?i)what is in", "answer": "A red square on a blue background."}]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -149,6 +150,7 @@ def test_stop_mid_answer_keeps_the_partial_answer_marked_stopped(page, ready: Ru
     assert wait_until(lambda: len(last_answer_text(page)) > 60, timeout_s=20), "the answer never started"
     page.locator("#stop").click()
     assert wait_until(lambda: "Stopped" in last_answer_text(page), timeout_s=10), last_answer_text(page)
+    page.locator("#message [data-testid=submit-button]").wait_for(state="visible", timeout=10_000)  # Send is back
     shot(page, "stopped-answer")
     answer = last_answer_text(page)
     partial, _, after = answer.partition("■ Stopped")
@@ -159,17 +161,52 @@ def test_stop_mid_answer_keeps_the_partial_answer_marked_stopped(page, ready: Ru
     assert stats, "the engine never saw the request aborted"
 
 
-def test_corrupt_upload_gets_a_clear_message_and_the_chat_still_works(page, ready: RunningUi, tmp_path: Path) -> None:
-    broken = tmp_path / "broken.png"
-    broken.write_bytes(b"this is not a png at all")
-    send(page, "what is in this picture?", [broken])
-    notice = page.locator("#chat-notice")
-    assert wait_until(lambda: "broken.png" in notice.inner_text(), timeout_s=15), notice.inner_text()
-    shot(page, "corrupt-upload")
-    assert "not an image" in notice.inner_text()
-    assert page.locator("#message textarea").input_value() == "what is in this picture?"
-    page.locator("#message textarea").press("Enter")  # the bad file was taken out; the text was kept
-    assert wait_until(lambda: "red square" in last_answer_text(page), timeout_s=15), last_answer_text(page)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_send_gives_way_to_stop_while_an_answer_streams_and_comes_back_after(browser, ready: RunningUi,
+                                                                             size: str) -> None:
+    context = browser.new_context(viewport=VIEWPORTS[size])
+    page = context.new_page()
+    page.goto(ready.url)
+    page.locator("#status-badge").wait_for(timeout=20_000)
+    box = page.locator("#message")
+    send_button, box_stop = box.locator("[data-testid=submit-button]"), box.locator("button[aria-label=Stop]")
+    assert send_button.is_enabled() and box_stop.count() == 0
+    send(page, "tell me a long story")
+    box_stop.wait_for(state="visible", timeout=15_000)
+    assert wait_until(lambda: len(last_answer_text(page)) > 40, timeout_s=20), "the answer never started"
+    assert send_button.count() == 0  # no live Send mid-answer
+    box.locator("textarea").fill("And then?")  # typing goes on
+    shot(page, f"send-while-streaming-{size}")
+    box_stop.click()
+    assert wait_until(lambda: "Stopped" in last_answer_text(page), timeout_s=15), last_answer_text(page)
+    send_button.wait_for(state="visible", timeout=15_000)
+    assert send_button.is_enabled() and box_stop.count() == 0
+    assert box.locator("textarea").input_value() == "And then?"
+    shot(page, f"send-after-stop-{size}")
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_text_file_renamed_jpg_is_refused_when_it_arrives_and_the_chat_still_works(browser, ready: RunningUi,
+                                                                                      tmp_path: Path,
+                                                                                      size: str) -> None:
+    renamed = tmp_path / "notes.jpg"
+    renamed.write_text("Shopping list: eggs, milk.\n", encoding="utf-8")
+    context = browser.new_context(viewport=VIEWPORTS[size])
+    page = context.new_page()
+    page.goto(ready.url)
+    page.locator("#status-badge").wait_for(timeout=20_000)
+    box, notice = page.locator("#message"), page.locator("#chat-notice")
+    box.locator("input[type=file]").set_input_files([str(renamed)])  # no Send: the upload alone is checked
+    assert wait_until(lambda: "notes.jpg" in notice.inner_text(), timeout_s=20), notice.inner_text()
+    told = notice.inner_text()
+    assert "not an image format" in told and "Taken out of the message" in told
+    assert wait_until(lambda: box.locator(".thumbnail-item, img").count() == 0, timeout_s=10)  # no broken thumbnail
+    shot(page, f"upload-refused-at-once-{size}")
+    box.locator("textarea").fill("what is in this picture?")
+    box.locator("textarea").press("Enter")
+    assert wait_until(lambda: "red square" in last_answer_text(page), timeout_s=20), last_answer_text(page)
+    context.close()
 
 
 def test_public_mode_hides_launch_and_its_api_refuses(browser, tmp_path: Path, examples_dir: Path) -> None:

@@ -19,7 +19,8 @@ from backend.media.video_limits import VideoChoice
 from backend.plans.render import render_plan
 from backend.studio.studio import Studio
 from ui.errors import shows_user_errors
-from ui.launch_panel import ENGINE_CONCURRENCY_ID, plan_request
+from ui.launch_panel import ENGINE_CONCURRENCY_ID
+from ui.plan_choices import plan_request
 
 
 def register_api(studio: Studio) -> None:
@@ -34,7 +35,7 @@ def register_api(studio: Studio) -> None:
         request = plan_request(studio.settings.default_request, engine, model, hardware, gpus, context_length,
                                quantization, kv_cache_dtype)
         viewer = studio.viewer()
-        chosen = studio.plan(request, viewer)
+        chosen = studio.shown_plan(request, viewer)
         if not chosen.fits:
             offer = f" {chosen.quantized.text}." if chosen.quantized else ""
             return f"cannot fit: {chosen.refusal}{offer}", False

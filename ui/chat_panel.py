@@ -31,14 +31,19 @@ def visitor_of(request: gr.Request | None, session: BrowserSession) -> str:
     return (request.session_hash if request is not None else None) or str(id(session))
 
 
-def streaming_stop() -> gr.Button:
-    """Stop as it looks while an answer streams: red and enabled."""
-    return gr.Button(variant="stop", interactive=True)
+def streaming_controls() -> tuple[gr.Button, gr.MultimodalTextbox]:
+    """Stop and the message box while an answer streams: Stop red and enabled, and the box's Send arrow replaced by
+    its stop square (as gradio's ChatInterface does), so Send never looks live mid-answer. Typing goes on; Enter
+    then keeps the message with a note."""
+    return gr.Button(variant="stop", interactive=True), gr.MultimodalTextbox(submit_btn=False, stop_btn=True)
 
 
-def stop_for(session: BrowserSession) -> gr.Button:
-    """Stop as this session needs it: red while an answer of its own still streams, else plain and disabled."""
-    return streaming_stop() if session.chat.busy else gr.Button(variant="secondary", interactive=False)
+def controls_for(session: BrowserSession) -> tuple[gr.Button, gr.MultimodalTextbox]:
+    """Stop and the message box as this session needs them: the streaming look while an answer of its own still
+    streams, else Stop plain and disabled and Send back (after an answer ends, is stopped or fails)."""
+    if session.chat.busy:
+        return streaming_controls()
+    return gr.Button(variant="secondary", interactive=False), gr.MultimodalTextbox(submit_btn=True, stop_btn=False)
 
 
 def speeds_frame(session: BrowserSession) -> gr.LinePlot:
@@ -50,6 +55,29 @@ def speeds_frame(session: BrowserSession) -> gr.LinePlot:
     return gr.LinePlot(frame, sort=labels, visible=len(labels) >= 2)
 
 
+def checked_uploads(studio: Studio, message: dict | None, checked: list[str] | None, video: VideoChoice) -> tuple:
+    """The message box once its new uploads are checked as they arrive, each the way Send checks it
+    (Studio.prepare_media): a file that cannot be sent is taken out of the box at once and the notice says why,
+    in Send's words. Returns (message, notice, checked files), gr.skip() where nothing changes."""
+    message = message or {}
+    files = list(message.get("files") or [])
+    new = [path for path in files if path not in (checked or [])]
+    if not new:
+        return gr.skip(), gr.skip(), files if files != (checked or []) else gr.skip()
+    refusals: list[UploadError] = []
+    for path in new:
+        try:
+            studio.prepare_media([path], video=video)
+        except UploadError as error:
+            refusals.append(error)
+    if not refusals:
+        return gr.skip(), gr.skip(), files
+    refused = {error.path for error in refusals}
+    kept = [path for path in files if path not in refused]
+    told = "\n\n".join(f"⚠ {error}" + (" Taken out of the message." if error.path else "") for error in refusals)
+    return {"text": message.get("text") or "", "files": kept}, told, kept
+
+
 @dataclass
 class ChatPanel:
     """The chat components the layout wires together."""
@@ -57,6 +85,7 @@ class ChatPanel:
     session: gr.State
     chatbot: gr.Chatbot
     message: gr.MultimodalTextbox
+    checked_files: gr.State  # the uploads in the message box already checked (checked_uploads)
     stop: gr.Button
     regenerate: gr.Button
     clear: gr.Button
@@ -111,7 +140,7 @@ def build_chat_panel(studio: Studio) -> ChatPanel:
     # rendered by the layout beside the chat
     speeds = gr.LinePlot(x="answer", y="tok/s", title="Decode speed of your recent answers", height=180,
                          y_axis_format="~g", elem_id="speed-plot", render=False, visible=False)
-    return ChatPanel(session, chatbot, message, stop, regenerate, clear, notice, system_prompt, temperature, top_p,
+    return ChatPanel(session, chatbot, message, gr.State([]), stop, regenerate, clear, notice, system_prompt, temperature, top_p,
                      max_tokens, video_fps, video_max_frames, subject, preset_buttons, moments, speeds)
 
 
@@ -184,17 +213,28 @@ def wire_chat_panel(studio: Studio, panel: ChatPanel, grounding: GroundingPanel)
         session.clear()
         return {panel.chatbot: [], panel.notice: "", **panel.moments.cleared(), **grounding.cleared()}
 
-    # Stop is bright only while this browser's answer streams; quick events of their own set it, since Gradio's
-    # front end does not let a button that is an output of the running answer event be clicked
-    stop_look = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
+    # Stop is bright, and Send gives way to the box's stop square, only while this browser's answer streams (pure
+    # handlers: one quick event when the answer starts, one chained after it however it ends). Quick events of their
+    # own set them, since Gradio's front end does not let a button that is an output of the running answer be clicked
+    quick = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
+    controls = [panel.stop, panel.message]
     # trigger_mode "multiple": a message sent while an answer streams reaches the handler, which keeps it with a
     # note (Gradio's default, "once", would drop it without a word)
     for trigger, handler, inputs in ((panel.message.submit, respond, [panel.message, *settings, panel.session]),
                                      (panel.regenerate.click, regenerate, [*settings, panel.session])):
-        trigger(streaming_stop, None, panel.stop, **stop_look)
+        trigger(streaming_controls, None, controls, **quick)
         trigger(handler, inputs, outputs, trigger_mode="multiple", **queue_options).then(
-            stop_for, [panel.session], panel.stop, **stop_look)
-    panel.stop.click(stop, [panel.session], None, queue=False, api_visibility="private")
+            controls_for, [panel.session], controls, **quick)
+    for stop_button in (panel.stop.click, panel.message.stop):
+        stop_button(stop, [panel.session], None, queue=False, api_visibility="private")
+
+    def check_uploads(message: dict | None, checked: list[str] | None, video_fps: float,
+                      video_max_frames: float) -> tuple:
+        return checked_uploads(studio, message, checked, VideoChoice(float(video_fps or 0), int(video_max_frames or 0)))
+
+    # an upload is checked when it arrives, not at Send: a file Pillow cannot open is said at once
+    panel.message.change(check_uploads, [panel.message, panel.checked_files, panel.video_fps, panel.video_max_frames],
+                         [panel.message, panel.notice, panel.checked_files], trigger_mode="always_last", **quick)
     panel.clear.click(clear, [panel.session], outputs, queue=False, api_visibility="private")
     for button, preset in panel.preset_buttons:
         button.click(_preset_filler(preset), [panel.message, panel.subject, panel.system_prompt],

@@ -3,7 +3,7 @@ shared engine, watch its load phases and log. Every browser sees the same engine
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -11,10 +11,12 @@ from backend.engine.status import Mode, Phase, ServerStatus
 from backend.hardware import CATALOG
 from backend.models import CATALOG as MODEL_CATALOG
 from backend.plans.errors import PlanInputError
-from backend.plans.planner import ENGINES, PlanRequest
+from backend.plans.planner import ENGINES
 from backend.studio.settings import NO_SERVER_SNIPPET
 from backend.studio.studio import Studio
+from backend.studio.viewer import Viewer
 from ui.errors import shows_user_errors
+from ui.plan_choices import AppliedOffer, PanelChoices, after_model_change, current_offer, panel_request, with_offer
 from ui.status_view import (
     ATTACH_HELP,
     attached_markdown,
@@ -43,6 +45,7 @@ class LaunchPanel:
     context_length: gr.Number
     weights: gr.Dropdown
     kv_cache: gr.Dropdown
+    applied_offer: gr.State  # AppliedOffer | None: what "Use this plan" set, undone when the model changes
     offer_text: gr.Markdown
     use_offer: gr.Button
     plan: gr.Markdown
@@ -74,45 +77,6 @@ class LaunchPanel:
         """What refresh_values may fill on every status poll."""
         return [self.progress, self.failure, self.log, self.snippet, self.stop, self.server_info, self.notice,
                 self.launch, self.verdict, self.plan, self.command]
-
-
-@dataclass(frozen=True)
-class PanelChoices:
-    """The launch panel's values, by name (Gradio passes them in request_inputs' order)."""
-
-    engine: str
-    model: str
-    hardware: str
-    checked: list[int] | None
-    count: int | None
-    context_length: float | None
-    quantization: str = "none"
-    kv_cache_dtype: str = "auto"
-
-
-def gpus_choice(hardware: str, checked: list[int] | None, count: int | None) -> str | tuple[int, ...] | None:
-    """The GPU choice the panel describes: checked GPUs of this host (indices), or a count of a catalog GPU."""
-    if hardware != "auto":
-        return str(int(count)) if count else None
-    return tuple(sorted(int(index) for index in checked or [])) or None
-
-
-def plan_request(base: PlanRequest, engine: str, model: str, hardware: str, gpus: str | tuple[int, ...] | None,
-                 context_length: float | None, quantization: str | None = None,
-                 kv_cache_dtype: str | None = None) -> PlanRequest:
-    """The base request (host, port, key, extra flags from the command line) with the user's choices."""
-    return replace(base, model=(model or "7B").strip(), hardware=(hardware or "auto").strip(),
-                   gpus=gpus if isinstance(gpus, tuple) else (gpus or "").strip() or None, engine=engine or "sglang",
-                   context_length=int(context_length) if context_length else None,
-                   quantization=quantization or base.quantization,
-                   kv_cache_dtype=kv_cache_dtype or base.kv_cache_dtype)
-
-
-def panel_request(studio: Studio, choices: PanelChoices) -> PlanRequest:
-    """The request for the launch panel's current values."""
-    return plan_request(studio.settings.default_request, choices.engine, choices.model, choices.hardware,
-                        gpus_choice(choices.hardware, choices.checked, choices.count), choices.context_length,
-                        choices.quantization, choices.kv_cache_dtype)
 
 
 def build_launch_panel(studio: Studio) -> LaunchPanel:
@@ -173,12 +137,14 @@ def build_launch_panel(studio: Studio) -> LaunchPanel:
             server_info = gr.Markdown(elem_id="server-info")
             plan = gr.Markdown(elem_id="plan")
             command = gr.Code(label="Launch command (copy-paste, on the GPU host)", language="shell", lines=4,
-                              max_lines=16, interactive=False, elem_id="command")
+                              max_lines=16, interactive=False, elem_id="command",
+                              wrap_lines=True)  # the note on what the address exposes is read whole
             snippet = gr.Code(NO_SERVER_SNIPPET, language="python", label="Client snippet", lines=8, max_lines=20,
                               interactive=False, elem_id="snippet")
     with gr.Accordion("Engine log", open=False):
         log = gr.Code(label="Last lines", lines=14, max_lines=14, interactive=False, elem_id="engine-log")
-    return LaunchPanel(engine, model, hardware, gpus, gpu_count, context_length, weights, kv_cache, offer_text,
+    return LaunchPanel(engine, model, hardware, gpus, gpu_count, context_length, weights, kv_cache,
+                       gr.State(None), offer_text,
                        use_offer, plan, command, snippet, launch,
                        verdict, stop, confirm_row, confirm_detach, cancel_detach, attach_url, attach_key, attach,
                        notice, server_info, progress, failure, log)
@@ -190,27 +156,23 @@ def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> No
     viewer = studio.viewer()  # the browser: the admin of a private app, a visitor of a public demo
 
     def preview(*values) -> tuple:
-        request = panel_request(studio, PanelChoices(*values))
-        try:
-            plan = studio.plan(request, viewer)
-        except PlanInputError as error:
-            return (f"### ⚠ {error}", gr.Code("", visible=False), gr.Button(interactive=False), f"✗ {error}", "",
-                    gr.Button(visible=False))
-        refusal = studio.launch_refusal(request, plan)
-        offer = plan.quantized
-        attached = studio.supervisor.status().mode is Mode.ATTACHED  # the attached server is shown instead
-        return (gr.Markdown(plan_markdown(plan, viewer), visible=not attached),
-                gr.Code(viewer.command(plan) if plan.fits else "", visible=plan.fits and not attached),
-                gr.Button(interactive=not refusal), verdict_markdown(refusal),
-                f"💡 {offer.text}" if offer else "", gr.Button(visible=offer is not None and viewer.admin))
+        return preview_values(studio, viewer, PanelChoices(*values))
+
+    def model_changed(applied: AppliedOffer | None, *values) -> tuple:
+        """A new model: leaving the model "Use this plan" set puts back the weights and KV cache it replaced, and
+        the plan is previewed with them (one answer, so no stale preview can land after it)."""
+        choices = PanelChoices(*values)
+        kept, still_applied = after_model_change(choices, applied)
+        if kept is choices:
+            return gr.skip(), gr.skip(), gr.skip(), *preview_values(studio, viewer, choices)
+        return (kept.quantization, kept.kv_cache_dtype, still_applied, *preview_values(studio, viewer, kept))
 
     def use_offer(*values) -> tuple:
         choices = PanelChoices(*values)
-        offer = studio.plan(panel_request(studio, choices), viewer).quantized
-        changes = offer.changes if offer else {}
-        return (gr.Dropdown(value=changes.get("model", choices.model)),
-                gr.Dropdown(value=changes.get("quantization", choices.quantization)),
-                gr.Dropdown(value=changes.get("kv_cache_dtype", choices.kv_cache_dtype)))
+        chosen, applied = with_offer(choices, current_offer(studio, viewer, choices))
+        if applied is None:  # the suggestion is gone (the choices changed meanwhile)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return chosen.model, chosen.quantization, chosen.kv_cache_dtype, applied
 
     def switch_hardware(hardware: str) -> tuple[gr.CheckboxGroup, gr.Dropdown]:
         auto = hardware == "auto"
@@ -236,9 +198,14 @@ def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> No
         return shown(studio.attach(url, key, viewer))
 
     previewed = [panel.plan, panel.command, panel.launch, panel.verdict, panel.offer_text, panel.use_offer]
+    quiet = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
     for component in panel.request_inputs:
-        component.change(preview, panel.request_inputs, previewed, api_visibility="private", queue=False,
-                         show_progress="hidden")
+        if component is not panel.model:
+            component.change(preview, panel.request_inputs, previewed, **quiet)
+    panel.model.change(model_changed, [panel.applied_offer, *panel.request_inputs],
+                       [panel.weights, panel.kv_cache, panel.applied_offer, *previewed], **quiet)
+    for component in (panel.weights, panel.kv_cache):  # chosen by hand: no longer the offer's to undo
+        component.input(lambda: None, None, panel.applied_offer, **quiet)
     panel.hardware.change(switch_hardware, [panel.hardware], [panel.gpus, panel.gpu_count], queue=False,
                           api_visibility="private")
     demo.load(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
@@ -253,11 +220,29 @@ def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> No
         detached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
         panel.cancel_detach.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False,
                                   api_visibility="private")
-        panel.use_offer.click(use_offer, panel.request_inputs, [panel.model, panel.weights, panel.kv_cache],
-                              queue=False, api_visibility="private")
+        panel.use_offer.click(use_offer, panel.request_inputs,
+                              [panel.model, panel.weights, panel.kv_cache, panel.applied_offer], **quiet)
         attached = panel.attach.click(shows_user_errors(attach_clicked), [panel.attach_url, panel.attach_key],
                                       outputs, **engine_queue)
         attached.then(preview, panel.request_inputs, previewed, api_visibility="private", queue=False)
+
+
+def preview_values(studio: Studio, viewer: Viewer, choices: PanelChoices) -> tuple:
+    """The plan for these choices as the panel shows it: explanation, command, Launch enabled or not with the
+    reason beside it, and the quantized suggestion with its "Use this plan" button."""
+    request = panel_request(studio, choices)
+    try:
+        plan = studio.shown_plan(request, viewer)
+    except PlanInputError as error:
+        return (f"### ⚠ {error}", gr.Code("", visible=False), gr.Button(interactive=False), f"✗ {error}", "",
+                gr.Button(visible=False))
+    refusal = studio.launch_refusal(request, plan)
+    offer = plan.quantized
+    attached = studio.supervisor.status().mode is Mode.ATTACHED  # the attached server is shown instead
+    return (gr.Markdown(plan_markdown(plan, viewer), visible=not attached),
+            gr.Code(viewer.command(plan) if plan.fits else "", visible=plan.fits and not attached),
+            gr.Button(interactive=not refusal), verdict_markdown(refusal),
+            f"💡 {offer.text}" if offer else "", gr.Button(visible=offer is not None and viewer.admin))
 
 
 def refresh_values(panel: LaunchPanel, studio: Studio, page_url: str) -> dict:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from backend.engine.load_history import ServerSample
 from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
+from backend.plans.commands import ANY_INTERFACE
 from backend.plans.planner import LaunchPlan
 from backend.studio.settings import NO_GPU
 from backend.studio.viewer import HIDDEN_URL, Viewer
@@ -102,7 +103,12 @@ def plan_markdown(plan: LaunchPlan, viewer: Viewer) -> str:
         return "### No engine plan here\n\n*Read-only public demo: the admin launches and stops the engine.*"
     if not plan.fits:
         return f"### ✗ Cannot launch\n\n**{plan.refusal}**"
-    where = f"at `{plan.base_url}/v1`" if viewer.sees_internals else "on the port it gets when launched"
+    if not viewer.sees_internals:
+        where = "on the port it gets when launched"
+    elif plan.host == ANY_INTERFACE:  # run on another machine: this app attaches to it there
+        where = f"on port {plan.port} of the GPU host: attach to `http://GPU-HOST:{plan.port}`"
+    else:
+        where = f"at `{plan.base_url}/v1`"
     head = (f"### {plan.hardware}: tp {plan.tp}, dp {plan.dp}, context {plan.context_length:,} tokens\n\n"
             f"{plan.engine} serves `{plan.served_model_name}` {where}")
     body = "\n".join(f"- {line}" for line in plan.explanation)

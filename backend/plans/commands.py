@@ -10,6 +10,10 @@ from backend.families import FAMILIES
 from backend.model_spec import ModelSpec
 
 SGLANG_DEFAULT_PORT = 30000
+# What a command run on another machine than the app's listens on, so the app can attach to it over the network
+# (the app's own launches listen on 127.0.0.1).
+ANY_INTERFACE = "0.0.0.0"
+LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 # vLLM's --limit-mm-per-prompt in its JSON form (the seed's defaults: 5 images, 5 videos per prompt).
 VLLM_MM_LIMITS = {"image": 5, "video": 5}
 
@@ -129,6 +133,12 @@ def portable_command(env: dict[str, str], argv: tuple[str, ...]) -> str:
         else:
             lines[-1] += " " + shlex.quote(word)
     return " \\\n".join(lines)
+
+
+def any_interface_note(port: int) -> str:
+    """One shell comment saying what listening on every interface exposes."""
+    return (f"# --host {ANY_INTERFACE}: any machine that can reach port {port} of this host can call the server "
+            "(the API key guards it); let only the app's machine in (a firewall rule, or an SSH tunnel).")
 
 
 def python_snippet(base_url: str, api_key: str, model: str) -> str:

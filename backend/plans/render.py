@@ -17,7 +17,7 @@ def render_plan(plan: LaunchPlan) -> str:
     if plan.node_argvs:
         out += ["", "per-node commands:"] + [f"  node {rank}: {line}" for rank, line in
                                              enumerate(plan.node_shell_lines())]
-    out += ["", "shell:", f"  {plan.shell_line()}"]
+    out += ["", "shell:", f"  {plan.shell_line()}"] + ([f"  {plan.exposure_note}"] if plan.exposure_note else [])
     if plan.alternative is not None:
         out += ["", "alternative:", f"  {plan.alternative.explanation[0]}", f"  {plan.alternative.shell_line()}"]
     if plan.quantized is not None and plan.quantized.plan is not None:

@@ -37,6 +37,12 @@ class PlanRequest:
     kv_cache_dtype: str = "auto"  # KV_CACHE_DTYPES: "fp8_e4m3" stores the KV cache in one byte per element
 
 
+def for_another_machine(request: PlanRequest) -> PlanRequest:
+    """The request for a command run on a GPU host that the app attaches to from another machine: a loopback
+    --host becomes every interface (an address the user gave is kept)."""
+    return replace(request, host=commands.ANY_INTERFACE) if request.host in commands.LOOPBACK_ADDRESSES else request
+
+
 @dataclass(frozen=True)
 class LaunchPlan:
     """A launch command with its environment and the reasons for its numbers (or a refusal)."""
@@ -73,9 +79,14 @@ class LaunchPlan:
         """Copy-paste shell line: environment assignments and the command."""
         return commands.shell_line(self.env, self.argv)
 
+    @property
+    def exposure_note(self) -> str:
+        """A shell comment on what listening on every interface exposes ('' for any other address)."""
+        return commands.any_interface_note(self.port) if self.host == commands.ANY_INTERFACE else ""
+
     def copy_paste(self) -> str:
-        """The command to paste on the GPU host: `python3 -m ...`, one flag per line."""
-        return commands.portable_command(self.env, self.argv)
+        """The command to paste on the GPU host: `python3 -m ...`, one flag per line (after the exposure note)."""
+        return "\n".join(filter(None, [self.exposure_note, commands.portable_command(self.env, self.argv)]))
 
     def node_shell_lines(self) -> tuple[str, ...]:
         """One shell line per node for a multi-node plan (empty otherwise)."""

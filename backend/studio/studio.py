@@ -34,6 +34,7 @@ from backend.media.video_limits import VideoChoice, VideoLimits
 from backend.models import ModelError, catalog_spec
 from backend.plans.commands import gradio_snippet, python_snippet
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
+from backend.plans.request import for_another_machine
 from backend.studio import drawing
 from backend.studio.batch import StartedBatch, overlay_saver
 from backend.studio.files import RecentFiles, WorkFolder
@@ -103,6 +104,10 @@ class Studio:
         if not viewer.admin and not self._public_model(request.model):
             raise ModelError(PUBLIC_MODEL_REFUSAL)
         return make_plan(replace(request, detected=self.detected))
+
+    def shown_plan(self, request: PlanRequest, viewer: Viewer) -> LaunchPlan:
+        """The plan the Server tab and /plan show: with no GPU here, one for a GPU host that this app attaches to."""
+        return self.plan(request if self.detected else for_another_machine(request), viewer)
 
     def _public_model(self, model: str) -> bool:
         return catalog_spec(model) is not None or model.strip() == self.settings.default_request.model.strip()
