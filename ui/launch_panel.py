@@ -9,8 +9,8 @@ import gradio as gr
 
 from backend.engine.status import Mode, Phase, ServerStatus
 from backend.hardware import CATALOG
-from backend.models import CATALOG as MODEL_CATALOG
 from backend.plans.errors import PlanInputError
+from backend.plans.picker import about_model, picker_choices
 from backend.plans.planner import ENGINES
 from backend.studio.settings import NO_SERVER_SNIPPET
 from backend.studio.studio import Studio
@@ -65,6 +65,7 @@ class LaunchPanel:
     progress: gr.HTML
     failure: gr.Markdown
     log: gr.Code
+    model_about: gr.Markdown  # the chosen model's family: what it is good at, and what this model needs
 
     @property
     def request_inputs(self) -> list[gr.components.Component]:
@@ -99,9 +100,10 @@ def build_launch_panel(studio: Studio) -> LaunchPanel:
                                    min_width=110)
                 verdict = gr.Markdown(elem_id="launch-verdict")
             engine = gr.Radio(list(ENGINES), value=default.engine, label="Engine", interactive=editable)
-            model = gr.Dropdown(list(MODEL_CATALOG), value=default.model, label="Model", allow_custom_value=True,
-                                info="3B / 7B / 32B / 72B Instruct, or a Hugging Face id or local folder",
+            model = gr.Dropdown(picker_choices(), value=default.model, label="Model", allow_custom_value=True,
+                                info="Qwen2.5-VL, Qwen3-VL or Qwen3.5 by size, or a Hugging Face id or local folder",
                                 interactive=editable, elem_id="model")
+            model_about = gr.Markdown(about_model(default.model), elem_id="model-about")
             hardware = gr.Dropdown(hardware_choices, value=default.hardware, label="Hardware", interactive=editable,
                                    elem_id="hardware")
             gpus = gr.CheckboxGroup([(f"GPU {gpu.index}: {gpu.spec.label}", gpu.index) for gpu in detected],
@@ -147,7 +149,7 @@ def build_launch_panel(studio: Studio) -> LaunchPanel:
                        gr.State(None), offer_text,
                        use_offer, plan, command, snippet, launch,
                        verdict, stop, confirm_row, confirm_detach, cancel_detach, attach_url, attach_key, attach,
-                       notice, server_info, progress, failure, log)
+                       notice, server_info, progress, failure, log, model_about)
 
 
 def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> None:
@@ -202,6 +204,7 @@ def wire_launch_panel(studio: Studio, panel: LaunchPanel, demo: gr.Blocks) -> No
     for component in panel.request_inputs:
         if component is not panel.model:
             component.change(preview, panel.request_inputs, previewed, **quiet)
+    panel.model.change(about_model, panel.model, panel.model_about, **quiet)
     panel.model.change(model_changed, [panel.applied_offer, *panel.request_inputs],
                        [panel.weights, panel.kv_cache, panel.applied_offer, *previewed], **quiet)
     for component in (panel.weights, panel.kv_cache):  # chosen by hand: no longer the offer's to undo
