@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from backend.errors import UserError
+from backend.families import DEFAULT_FAMILY, Family
 from backend.grounding.agent_tools import with_screen_size
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, check_media_count
@@ -91,7 +92,8 @@ def in_history(turn: Turn) -> bool:
     return bool(turn.answer)
 
 
-def build_request(conversation: Conversation, policy: MediaPolicy, local: bool) -> BuiltRequest:
+def build_request(conversation: Conversation, policy: MediaPolicy, local: bool,
+                  family: Family = DEFAULT_FAMILY) -> BuiltRequest:
     """OpenAI messages for answering the last turn: system prompt, answered history, the new message.
 
     The newest media win: older images/videos beyond the policy are replaced by a short text note in
@@ -112,7 +114,12 @@ def build_request(conversation: Conversation, policy: MediaPolicy, local: bool) 
         dropped_videos += len(turn.videos) - len(videos)
         kept[position] = (images, videos)
 
-    screenshot = current.images[-1].input_size if current.images else None  # agent presets state its size
+    # agent presets state the screen's size in the frame the model answers in: the sent size for Qwen2.5-VL,
+    # 1000x1000 for the 0-1000 families (Qwen3-VL's computer_use tool is described so in its cookbooks)
+    screenshot = None
+    if current.images:
+        width, height = family.frame(current.images[-1].input_size)
+        screenshot = (int(width), int(height))
     messages: list[dict] = [{"role": "system", "content": with_screen_size(conversation.system_prompt, screenshot)}]
     for position, turn in enumerate(turns):
         images, videos = kept[position]

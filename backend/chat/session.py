@@ -20,6 +20,7 @@ from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotRea
 from backend.chat.metrics import AnswerClock, AnswerMetrics
 from backend.chat.transport import RequestSocket
 from backend.endpoint import Endpoint
+from backend.families import get_family
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, TooManyMedia
 from backend.media.video import PreparedVideo, with_clip
@@ -223,7 +224,7 @@ class ChatSession:
                     turn.videos = tuple(with_clip(video) for video in turn.videos)
                 except (ValueError, MediaError) as error:
                     raise BadMedia(str(error)) from error
-        return build_request(self.conversation, self.policy, endpoint.local)
+        return build_request(self.conversation, self.policy, endpoint.local, get_family(endpoint.family))
 
     def _open(self, endpoint: Endpoint, request: BuiltRequest) -> openai.Stream:
         extra_body = self.sampling.extra_body
