@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from backend.plans.table import markdown_table
+from backend.plans.table import markdown_table, qwen3_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,6 +97,12 @@ def test_readme_plan_table_equals_what_the_catalog_generates():
     readme = (ROOT / "README.md").read_text()
     table = readme.split("<!-- plan-table:start -->\n", 1)[1].split("\n<!-- plan-table:end -->", 1)[0]
     assert table.strip() == markdown_table().strip(), "regenerate it: python -m backend.plans.table"
+
+
+def test_readme_qwen3_plan_table_equals_what_the_catalog_generates():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- qwen3-table:start -->\n", 1)[1].split("\n<!-- qwen3-table:end -->", 1)[0]
+    assert table.strip() == qwen3_table().strip(), "regenerate it: python -m backend.plans.table"
 
 
 def test_ci_runs_the_readme_test_command():
