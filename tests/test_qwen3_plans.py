@@ -163,7 +163,7 @@ def test_hybrid_plan_splits_the_rest_between_kv_cache_and_linear_attention_state
     memory = plan.memory
     assert memory.state_bytes_per_request == CATALOG["Qwen3.5-9B"].state_bytes_per_request(1)
     assert memory.state_pool_bytes / memory.kv_pool_bytes == pytest.approx(0.9, rel=0.01)
-    assert memory.max_running_requests == memory.state_slots // 3
+    assert memory.max_running_requests == memory.state_slots // 5
     assert any("linear-attention state" in line for line in plan.explanation)
 
 

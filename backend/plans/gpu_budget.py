@@ -25,10 +25,11 @@ MAX_IMAGE_PIXELS = DEFAULT_FAMILY.max_pixels
 # 660,608. mem_fraction_static matched SGLang's own choice exactly in all three.
 RUNTIME_OVERHEAD_BYTES = {False: GIB * 11 // 8, True: GIB * 9 // 4}  # keyed by tp > 1
 # SGLang's --mamba-full-memory-ratio default: the linear-attention state pool gets 0.9 of what the KV cache gets
-# (mem_cache/kv_cache_configurator.py `_handle_max_mamba_cache`), and each running request needs 3 state slots
-# (MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO, radix cache on, no extra buffer).
+# (mem_cache/kv_cache_configurator.py `_handle_max_mamba_cache`), and each running request needs 5 state slots
+# (`_calculate_mamba_ratio`: 3, plus 2 for the extra buffer SGLang picks with its overlap scheduler). Seen on an
+# H100 with Qwen3.5-9B (SGLang 0.5.16): 420 slots, max_running_requests 84.
 STATE_RATIO = 0.9
-STATE_SLOTS_PER_REQUEST = 3
+STATE_SLOTS_PER_REQUEST = 5
 VLLM_GPU_MEMORY_UTILIZATION = 0.90  # vLLM's default
 VLLM_BATCHED_TOKENS = 8192
 VLLM_CUDA_GRAPH_BYTES = 1 * GIB

@@ -33,7 +33,7 @@ from backend.plans.planner import PlanRequest, make_plan  # noqa: E402
 from backend.studio.settings import StudioSettings  # noqa: E402
 from backend.studio.studio import Studio  # noqa: E402
 
-KV_TOKENS = re.compile(r"KV Cache is allocated\. #tokens: (\d+)")
+KV_TOKENS = re.compile(r"KV Cache is allocated\..*?#tokens: (\d+)")
 STATE_SLOTS = re.compile(r"max_mamba_cache_size[=:] ?(\d+)")
 MAX_RUNNING = re.compile(r"max_running_requests=(\d+)")
 
@@ -101,7 +101,7 @@ def check(folder: str, engine_args: str, ready_timeout: float, work: Path, detec
          kv_ratio=round(memory.kv_capacity_tokens / kv[-1], 4) if kv else None,
          sglang_state_slots=slots[-1] if slots else None,
          sglang_max_running=(MAX_RUNNING.findall(log) or [None])[-1],
-         log_lines=[line for line in log.splitlines() if "mamba" in line.lower() or "#tokens" in line][-6:],
+         log_lines=[line for line in log.splitlines() if "is allocated" in line or "Load weight end" in line],
          log_tail=[] if status.is_ready else list(status.log_tail[-25:]))
     try:
         if status.is_ready:

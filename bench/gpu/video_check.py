@@ -89,7 +89,12 @@ def main() -> int:
         for where, endpoint in (("remote", replace(local, local=False)), ("local", local)):
             asker = Studio(SameEngine(supervisor, endpoint), StudioSettings(work_dir=work / where))
             began = time.monotonic()
-            answer = asker.ask("Describe the lecture.", [str(clip)], [], GREEDY, asker.viewer())
+            try:
+                answer = asker.ask("Describe the lecture.", [str(clip)], [], GREEDY, asker.viewer())
+            except Exception as error:  # noqa: BLE001 - reported with the engine's own last lines
+                emit("ask_failed", endpoint=where, seconds=round(time.monotonic() - began, 2), error=str(error),
+                     log_tail=list(supervisor.status().log_tail[-30:]))
+                continue
             metrics = answer["metrics"]
             emit("ask", endpoint=where, seconds=round(time.monotonic() - began, 2), ttft_s=metrics.get("ttft_s"),
                  prompt_tokens=metrics.get("prompt_tokens"), vision_tokens=metrics.get("vision_tokens"),
