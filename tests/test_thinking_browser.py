@@ -1,7 +1,8 @@
-"""A thinking model's reasoning in Debian's Chromium (Playwright), desktop and 390 px: a collapsible "Thinking"
-message before the answer, open with a spinner while the model thinks, closed with its duration once the answer
-begins, and only the answer's box drawn. The app is attached to a stand-in serving Qwen3-VL-8B-Thinking without a
-reasoning parser (the reasoning comes inside the text). Screenshots go to test-output/screenshots/."""
+"""A thinking model's reasoning in the served app. In Debian's Chromium (Playwright), desktop and 390 px: a
+collapsible "Thinking" message before the answer, open with a spinner while the model thinks, closed with its
+duration once the answer begins, and only the answer's box drawn. The named API gives the reasoning on request.
+The app is attached to a stand-in serving Qwen3-VL-8B-Thinking without a reasoning parser (the reasoning comes
+inside the text). Screenshots go to test-output/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 from PIL import Image
 
 from tests.helpers import (
@@ -86,3 +88,13 @@ def test_the_reasoning_shows_as_a_thinking_message_that_closes_when_the_answer_b
         shot(page, f"thinking-reopened-{size}")
     finally:
         context.close()
+
+
+def test_the_named_api_gives_the_answer_alone_unless_asked_for_the_reasoning(ui: RunningUi) -> None:
+    client = Client(ui.url, verbose=False)
+    cat = DEFAULT_ANSWERS[1]["answer"]
+    assert client.predict("Find the cat.", [], [], 512, 0.0, api_name="/chat") == cat  # as before: the text
+    both = client.predict("Find the cat.", [], [], 512, 0.0, 0.0, 0, True, api_name="/chat")
+    assert both["answer"] == cat and both["reasoning"].startswith("Okay, the user asks")
+    asked = client.predict("Find the cat.", [], [], 512, 0.0, api_name="/ask")
+    assert asked["answer"] == cat and asked["reasoning"] == both["reasoning"]
