@@ -72,7 +72,7 @@ def register_api(studio: Studio) -> None:
     def ground(image: FileData, answer: str, family: str = "", max_pixels: int = 0
                ) -> tuple[FileData | None, list[dict]]:
         """Draw a grounding answer on an image: the overlay image and the items ({label, bbox or point, ...})
-        in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000); empty:
+        in original-image pixels (a thinking model's reasoning, before its </think>, is not drawn). family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000); empty:
         the running engine's. max_pixels: the pixel budget the image was sent with — 0 for this app's own
         (what /chat and /ask send), 12845056 for the server's default (answers from another client).
         The server keeps only the most recent overlays: download yours at once."""
