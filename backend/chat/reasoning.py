@@ -1,18 +1,21 @@
 """Reasoning ("thinking") kept apart from the answer, in one place, however the engine sends it.
 
 - A server with a reasoning parser (SGLang `--reasoning-parser qwen3`, vLLM's) streams it in a delta field of its
-  own: `reasoning_content` (SGLang's DeltaMessage and ChatMessage in srt/entrypoints/openai/protocol.py; older
-  vLLM) or `reasoning` (newer vLLM); `content` is then the answer.
+  own: `reasoning_content` (sglang 0.5.23 srt/entrypoints/openai/protocol.py:1357 DeltaMessage, :1296 ChatMessage;
+  older vLLM) or `reasoning` (newer vLLM); `content` is then the answer.
 - Without one (or an attached server set up who knows how) the text holds it: `<think>…</think>answer`, or, since
   Qwen3 Thinking templates end the generation prompt with `<think>\\n`, `…</think>answer` with no opening tag.
 
-The rules follow SGLang's Qwen3Detector (srt/parser/reasoning_parser.py, BaseReasoningFormatDetector): text before
-`</think>` is reasoning; a model that thinks first (a Thinking template, SGLang's force_reasoning) is reasoning
-until `</think>`, or until a `<tool_call>` (Qwen3.5 sometimes opens one without closing `</think>`); reasoning cut
-off before `</think>` stays reasoning. Two choices of ours: a `</think>` without its opening tag also ends
-reasoning for a model not known to think first (SGLang's qwen3 parser would leave it in the text), and a
-model assumed to think first that ends by itself without `</think>` was answering all along (its server's parser
-took an empty reasoning, or thinking was off)."""
+The rules follow SGLang's Qwen3Detector (srt/parser/reasoning_parser.py:441, on BaseReasoningFormatDetector): text
+before `</think>` is reasoning; a model that thinks first is reasoning until `</think>` though no opening tag came
+(SGLang's force_reasoning: set for templates ending `<think>\\n`, srt/parser/template_detection.py:164, and by
+the qwen3 parser's default unless a request sets enable_thinking false, srt/entrypoints/openai/serving_chat.py:3565,
+which is how hybrid models such as Qwen3.5 think); a `<tool_call>` also ends it (reasoning_parser.py:477: Qwen3.5
+sometimes opens one without closing `</think>`); reasoning cut off before `</think>` stays reasoning, a partial tag
+included (reasoning_parser.py:188, finish() at :336). Where we differ: only a leading `<think>` opens reasoning; a
+`</think>` without its opening tag ends reasoning even for a model not known to think first (SGLang's qwen3 parser
+would leave all of it in the text); and a model taken to think first that ends by itself without `</think>` was
+answering all along (its server's parser took an empty reasoning, or thinking was off)."""
 
 from __future__ import annotations
 
