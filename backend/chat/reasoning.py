@@ -28,6 +28,7 @@ THINK_OPEN, THINK_CLOSE, TOOL_CALL = "<think>", "</think>", "<tool_call>"
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 # Qwen3-VL *-Thinking checkpoints; the Qwen3.5 family thinks by default (enable_thinking)
 _THINKS_FIRST_RE = re.compile(r"thinking|qwen3[._]?5", re.IGNORECASE)
+_LEADING_BLANKS = re.compile(r"\s*")
 
 
 def thinks_first(model: str | None) -> bool:
@@ -62,6 +63,7 @@ class ReasoningSplitter:
         self.thinks_first = thinks_first
         self._field = ""  # reasoning sent in its own field
         self._text = ""  # content as it came
+        self._found: dict[str, tuple[int, int, int]] = {}  # tag -> (searched from, up to, where it is or -1)
 
     def feed(self, content: str = "", reasoning: str = "") -> Split:
         """Add one delta; returns the split so far."""
@@ -77,11 +79,46 @@ class ReasoningSplitter:
         field = self._field
         # a parser already took the reasoning out: the content is the answer (unless it closes a block itself)
         forced = self.thinks_first and not field
-        reasoning, answer, thinking = _split_text(self._text, forced, final, cut)
+        reasoning, answer, thinking = self._split_text(forced, final, cut)
         if field:
             answer = answer.lstrip()  # SGLang sends the "\n\n" after </think> as content
         still = not final and (thinking or (bool(field) and not answer))
         return Split((field + reasoning).strip(), answer, still)
+
+    def _split_text(self, forced: bool, final: bool, cut: bool) -> tuple[str, str, bool]:
+        """(reasoning, answer, still reasoning) of the text so far."""
+        text = self._text
+        start = _LEADING_BLANKS.match(text).end()
+        body = text[start:start + len(THINK_OPEN)]
+        opened = body == THINK_OPEN
+        if not final and not opened and body and THINK_OPEN.startswith(body):
+            return "", "", forced  # "<thi": an opening tag, or the answer's first characters
+        if opened:
+            start += len(THINK_OPEN)
+        close = self._find(THINK_CLOSE, start)
+        if opened or forced:
+            tool = self._find(TOOL_CALL, start)
+            if tool != -1 and (close == -1 or tool < close):  # a tool call ends the reasoning; it is the answer's
+                return text[start:tool], text[tool:], False
+        if close != -1:
+            return text[start:close], text[close + len(THINK_CLOSE):].lstrip(), False
+        if not (opened or forced):
+            return "", text if final else _held_back(text, (THINK_CLOSE,)), False
+        if final and not opened and not cut:  # thought to think first, yet ended by itself without closing
+            return "", text, False
+        return (text[start:] if final else _held_back(text[start:], (THINK_CLOSE, TOOL_CALL))), "", not final
+
+    def _find(self, tag: str, start: int) -> int:
+        """Where tag first is in the text from start, or -1; each search goes on from where the last one ended (a
+        long answer would otherwise be searched whole at every token)."""
+        begin, looked, where = self._found.get(tag, (start, start, -1))
+        if begin != start:  # the text's start moved (leading blanks, an opening tag): look again from it
+            begin, looked, where = start, start, -1
+        if where == -1:
+            where = self._text.find(tag, max(begin, looked - len(tag) + 1))
+            looked = len(self._text)
+        self._found[tag] = (begin, looked, where)
+        return where
 
 
 def split_text(text: str, thinks_first: bool = False) -> Split:
@@ -91,31 +128,10 @@ def split_text(text: str, thinks_first: bool = False) -> Split:
     return splitter.finish()
 
 
-def _split_text(text: str, forced: bool, final: bool, cut: bool) -> tuple[str, str, bool]:
-    """(reasoning, answer, still reasoning) of the text so far."""
-    body = text.lstrip()
-    start = len(text) - len(body)
-    opened = body.startswith(THINK_OPEN)
-    if not final and not opened and body and THINK_OPEN.startswith(body):
-        return "", "", forced  # "<thi": an opening tag, or the answer's first characters
-    if opened:
-        start += len(THINK_OPEN)
-    close = text.find(THINK_CLOSE, start)
-    if opened or forced:
-        tool = text.find(TOOL_CALL, start)
-        if tool != -1 and (close == -1 or tool < close):  # a tool call ends the reasoning; it is the answer's
-            return text[start:tool], text[tool:], False
-    if close != -1:
-        return text[start:close], text[close + len(THINK_CLOSE):].lstrip(), False
-    if not (opened or forced):
-        return "", text if final else _held_back(text, (THINK_CLOSE,)), False
-    if final and not opened and not cut:  # thought to think first, yet ended by itself without closing
-        return "", text, False
-    return (text[start:] if final else _held_back(text[start:], (THINK_CLOSE, TOOL_CALL))), "", not final
-
-
 def _held_back(text: str, tags: tuple[str, ...]) -> str:
     """The text without a trailing piece that may be the start of one of the tags."""
+    if "<" not in text[-max(map(len, tags)):]:
+        return text
     keep = len(text)
     for tag in tags:
         for size in range(min(len(tag) - 1, len(text)), 0, -1):
