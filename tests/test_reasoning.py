@@ -57,6 +57,13 @@ def test_an_opening_tag_starts_reasoning_for_any_model() -> None:
     assert (said.reasoning, said.answer) == ("The user wants the button.", "Click “Send”.")
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_an_opening_tag_after_blank_lines_split_across_chunks_is_found(size: int) -> None:
+    splits, final = stream("\n\n<think>\n" + RECORDED, size, thinks=False)
+    assert (final.reasoning, final.answer) == (REASONING, ANSWER)
+    assert all(REASONING.startswith(split.reasoning) and ANSWER.startswith(split.answer) for split in splits)
+
+
 def test_an_answer_cut_before_the_closing_tag_is_all_reasoning_so_far() -> None:
     cut = RECORDED[:RECORDED.index("</think>") + len("</thi")]  # max_tokens ended it inside the tag
     splitter = ReasoningSplitter(thinks_first=True)

@@ -91,8 +91,8 @@ class ReasoningSplitter:
         start = _LEADING_BLANKS.match(text).end()
         body = text[start:start + len(THINK_OPEN)]
         opened = body == THINK_OPEN
-        if not final and not opened and body and THINK_OPEN.startswith(body):
-            return "", "", forced  # "<thi": an opening tag, or the answer's first characters
+        if not final and not opened and THINK_OPEN.startswith(body):
+            return "", "", forced  # blanks, or "<thi": an opening tag may follow, or the answer's first characters
         if opened:
             start += len(THINK_OPEN)
         close = self._find(THINK_CLOSE, start)
