@@ -3,6 +3,9 @@
 Run as `python -m standin --model-path M --port P [sglang flags...] [--load-seconds S] [--tpot-ms T]
 [--script answers.json] [--fail-at-start KIND]`. Unknown sglang flags are accepted and ignored, so a real
 launch plan's argv works once `-m sglang.launch_server` becomes `-m standin` (see standin_plan).
+A served model name with "Thinking" in it reasons before it answers, as Qwen3-VL *-Thinking does: the text holds
+`reasoning</think>answer` (no opening tag: the template opened it), or with `--reasoning-parser qwen3` the reasoning
+streams in `reasoning_content` deltas and the answer in `content`, as SGLang sends them.
 Chunk format, error bodies and status codes follow sglang/srt/entrypoints/openai (serving_chat.py,
 serving_base.py, sse_utils.py, protocol.py) and http_server.py (/health 503 until warmed up).
 """
@@ -43,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--context-length", type=int, default=128000)
     parser.add_argument("--enable-metrics", action="store_true")
     parser.add_argument("--grammar-backend", default="xgrammar", help="none: json_schema requests are refused")
+    parser.add_argument("--reasoning-parser", default=None,
+                        help="qwen3: a *Thinking* model's reasoning is sent in reasoning_content, not in the text")
     parser.add_argument("--load-seconds", type=float, default=0.5, help="/health answers 503 until this has passed")
     parser.add_argument("--tpot-ms", type=float, default=5.0, help="delay between streamed tokens")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before the first token")
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model_path, served_model_name=served, api_key=args.api_key, context_length=args.context_length,
         enable_metrics=args.enable_metrics, tpot_s=args.tpot_ms / 1000.0, ttft_s=args.ttft_ms / 1000.0,
         script=load_script(args.script), compat=args.compat, grammar_backend=args.grammar_backend,
+        reasoning_parser=args.reasoning_parser,
     )
     try:
         server = BackloggedHTTPServer((args.host, args.port), StandinHandler)

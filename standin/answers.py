@@ -16,6 +16,7 @@ PER_MESSAGE_TOKENS = 5  # <|im_start|>role\n ... <|im_end|>\n
 GENERATION_PROMPT_TOKENS = 3  # <|im_start|>assistant\n
 VISION_WRAP_TOKENS = 2  # <|vision_start|> ... <|vision_end|>
 EOS_TOKEN_ID = 151645  # <|im_end|>, SGLang's matched_stop for a normal finish
+THINK_CLOSE = "</think>"
 FILLER = "The stand-in engine keeps talking so that streaming has something to carry".split()
 _TOKEN_PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+$")
 _WORD_LIKE = re.compile(r"\w+|[^\w\s]")
@@ -35,11 +36,38 @@ class Answer:
 
     pieces: tuple[str, ...]
     finish_reason: str  # "stop" | "length"
+    reasoning_pieces: int = 0  # a thinking model's: how many pieces are reasoning (then comes THINK_CLOSE)
 
     @property
     def text(self) -> str:
         """The whole answer."""
         return "".join(self.pieces)
+
+
+def thinks(served_model_name: str) -> bool:
+    """A Qwen3-VL *-Thinking checkpoint: its chat template ends the generation prompt with "<think>\\n", so what it
+    writes is reasoning, then THINK_CLOSE, then the answer."""
+    return "thinking" in served_model_name.lower()
+
+
+def reasoning_for(messages: list[dict], media: list[MediaItem]) -> str:
+    """What the stand-in thinks before answering, Qwen3 Thinking style. Its loose first guess of a box is a trap:
+    a client that grounds the reasoning draws it."""
+    question = " ".join(last_user_text(messages).split())[:120]
+    return (f"Okay, the user asks \u201c{question}\u201d {describe_media(media)} A loose first guess would be "
+            '{"bbox_2d": [0, 0, 1000, 1000], "label": "whole picture"}, which is far too wide, so let me look '
+            "again and answer only with what the question asks for.\n")
+
+
+def with_reasoning(answer: Answer, reasoning: str, max_tokens: int | None) -> Answer:
+    """The answer as a thinking model writes it: reasoning, THINK_CLOSE (one token in Qwen3's vocabulary), a blank
+    line, the answer; max_tokens counts them all, so a small one cuts the reasoning."""
+    head = [*split_pieces(reasoning), THINK_CLOSE]
+    pieces = [*head, "\n\n", *answer.pieces]
+    finish = answer.finish_reason
+    if max_tokens is not None and len(pieces) > max_tokens:
+        pieces, finish = pieces[:max_tokens], "length"
+    return Answer(tuple(pieces), finish, len(head) - 1)
 
 
 def load_script(path: str | None) -> tuple[ScriptEntry, ...]:

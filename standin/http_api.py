@@ -12,7 +12,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from standin.answers import EOS_TOKEN_ID, Answer, ScriptEntry, choose_answer, last_user_text, prompt_tokens
+from standin.answers import (
+    EOS_TOKEN_ID,
+    Answer,
+    ScriptEntry,
+    choose_answer,
+    last_user_text,
+    prompt_tokens,
+    reasoning_for,
+    thinks,
+    with_reasoning,
+)
 from standin.media import ImageGrid, MediaItem, MediaLoadError, grid_for_model, load_image, load_video
 from standin.schema_answer import schema_of
 
@@ -37,6 +47,7 @@ class StandinState:
     script: tuple[ScriptEntry, ...]
     compat: str
     grammar_backend: str = "xgrammar"
+    reasoning_parser: str | None = None  # "qwen3": a thinking model's reasoning goes in reasoning_content
     ready: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(
@@ -83,9 +94,10 @@ def sse(payload: dict) -> bytes:
 
 
 def stream_chunk(chunk_id: str, created: int, model: str, *, role: str | None = None, content: str | None = None,
-                 finish_reason: str | None = None, matched_stop: int | None = None) -> dict:
-    """sse_utils.build_sse_content: delta keeps reasoning_content (null); role/content only when set."""
-    delta: dict = {"reasoning_content": None}
+                 finish_reason: str | None = None, matched_stop: int | None = None,
+                 reasoning: str | None = None) -> dict:
+    """sse_utils.build_sse_content: delta keeps reasoning_content (null unless set); role/content only when set."""
+    delta: dict = {"reasoning_content": reasoning}
     if role is not None:
         delta["role"] = role
     if content is not None:
@@ -229,6 +241,8 @@ class StandinHandler(BaseHTTPRequestHandler):
         max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
         answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative,
                                schema)
+        if thinks(self.state.served_model_name):
+            answer = with_reasoning(answer, reasoning_for(request["messages"], media), max_tokens)
         crash = CRASH_WORD in last_user_text(request["messages"])
         with self.state.lock:
             self.state.prompt_tokens_total += prompt
@@ -284,7 +298,8 @@ class StandinHandler(BaseHTTPRequestHandler):
         time.sleep(state.ttft_s + state.tpot_s * len(answer.pieces))
         completion = len(answer.pieces) + (1 if answer.finish_reason == "stop" else 0)
         matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None
-        choice = {"index": 0, "message": {"role": "assistant", "content": answer.text, "reasoning_content": None},
+        reasoning, text = self._parsed(answer)
+        choice = {"index": 0, "message": {"role": "assistant", "content": text, "reasoning_content": reasoning},
                   "logprobs": None, "finish_reason": answer.finish_reason, "matched_stop": matched}
         payload = {"id": uuid.uuid4().hex, "object": "chat.completion", "created": int(time.time()),
                    "model": request["model"], "choices": [choice], "usage": usage_info(prompt, completion, media),
@@ -293,6 +308,13 @@ class StandinHandler(BaseHTTPRequestHandler):
             state.generation_tokens_total += completion
         state.bump(active=-1, completed=1)
         self._send_json(200, payload)
+
+    def _parsed(self, answer: Answer) -> tuple[str | None, str]:
+        """(reasoning_content, content) of a whole answer: apart under a reasoning parser, else all in the text."""
+        if self.state.reasoning_parser is None or not answer.reasoning_pieces:
+            return None, answer.text
+        pieces = answer.pieces
+        return "".join(pieces[:answer.reasoning_pieces]), "".join(pieces[answer.reasoning_pieces + 1:])
 
     def _stream(self, request: dict, answer: Answer, prompt: int, media: list[MediaItem], crash: bool) -> None:
         state = self.state
@@ -307,11 +329,15 @@ class StandinHandler(BaseHTTPRequestHandler):
         try:
             time.sleep(state.ttft_s)
             self._write(sse(stream_chunk(chunk_id, created, model, role="assistant", content="")))
-            for piece in answer.pieces:
+            parsed = state.reasoning_parser is not None and answer.reasoning_pieces
+            for index, piece in enumerate(answer.pieces):
                 if crash and sent >= CRASH_AFTER_PIECES:
                     _crash()
                 time.sleep(state.tpot_s)
-                self._write(sse(stream_chunk(chunk_id, created, model, content=piece)))
+                if not parsed or index > answer.reasoning_pieces:
+                    self._write(sse(stream_chunk(chunk_id, created, model, content=piece)))
+                elif index < answer.reasoning_pieces:  # the parser's reasoning delta; </think> itself sends nothing
+                    self._write(sse(stream_chunk(chunk_id, created, model, reasoning=piece)))
                 sent += 1
             completion = sent + (1 if answer.finish_reason == "stop" else 0)
             matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None

@@ -47,21 +47,24 @@ def register_api(studio: Studio) -> None:
 
     def chat(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
              temperature: float = 0.7, video_fps: float = 0.0, video_max_frames: int = 0,
-             request: gr.Request = None) -> Iterator[str]:
+             with_reasoning: bool = False, request: gr.Request = None) -> Iterator[str | dict]:
         """Stream an answer to `text` with image/video `files` (up to 5 of each), after `history` (OpenAI-style
         messages, as a list or as JSON text: system/user/assistant, text or [{"type": "text"} / {"type":
         "image_url", data URL}]). video_fps (at most 2) and video_max_frames (per video): how videos are sampled;
-        0 for Qwen's rule (2 fps, at most 768 frames, fewer where the context needs it)."""
+        0 for Qwen's rule (2 fps, at most 768 frames, fewer where the context needs it). Each update is the
+        answer text so far, without a thinking model's reasoning; with_reasoning: {"answer", "reasoning"} so far."""
         sampling = SamplingParams(temperature=temperature, max_tokens=int(max_tokens))
         video = VideoChoice(float(video_fps or 0), int(video_max_frames or 0))
-        yield from studio.stream_chat(text, paths_of(files), history, sampling, api_viewer(studio, request), video)
+        yield from studio.stream_chat(text, paths_of(files), history, sampling, api_viewer(studio, request), video,
+                                      bool(with_reasoning))
 
     def ask(text: str, files: list[FileData], history: list[dict] | str, max_tokens: int = 1024,
             temperature: float = 0.7, video_fps: float = 0.0, video_max_frames: int = 0,
             request: gr.Request = None) -> dict:
-        """The finished answer as one JSON value: answer, metrics, items (boxes / points in original-image
-        pixels, with image_index), notes, images (original and sent size of each), videos (frames sent, their
-        real times, effective fps), moments (per video), overlay. video_fps, video_max_frames: as /chat."""
+        """The finished answer as one JSON value: answer, reasoning (a thinking model's, kept out of the answer;
+        "" when none), metrics, items (boxes / points in original-image pixels, with image_index), notes, images
+        (original and sent size of each), videos (frames sent, their real times, effective fps), moments (per
+        video), overlay. video_fps, video_max_frames: as /chat."""
         sampling = SamplingParams(temperature=temperature, max_tokens=int(max_tokens))
         video = VideoChoice(float(video_fps or 0), int(video_max_frames or 0))
         answer = studio.ask(text, paths_of(files), history, sampling, api_viewer(studio, request), video)
@@ -70,7 +73,7 @@ def register_api(studio: Studio) -> None:
     def ground(image: FileData, answer: str, family: str = "", max_pixels: int = 0
                ) -> tuple[FileData | None, list[dict]]:
         """Draw a grounding answer on an image: the overlay image and the items ({label, bbox or point, ...})
-        in original-image pixels. family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000); empty:
+        in original-image pixels (a thinking model's reasoning, before its </think>, is not drawn). family: qwen2.5-vl (absolute pixels), qwen2-vl / qwen3-vl (0-1000); empty:
         the running engine's. max_pixels: the pixel budget the image was sent with — 0 for this app's own
         (what /chat and /ask send), 12845056 for the server's default (answers from another client).
         The server keeps only the most recent overlays: download yours at once."""

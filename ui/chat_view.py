@@ -1,5 +1,6 @@
-"""How a browser session looks in the Chatbot: user files and text, the answer with its status and metrics,
-and the overlay drawn from it (gradio 6 message dicts; files as {"path": ...})."""
+"""How a browser session looks in the Chatbot: user files and text, a thinking model's reasoning as a collapsible
+message, the answer with its status and metrics, and the overlay drawn from it (gradio 6 message dicts; files as
+{"path": ...})."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from backend.studio.session import BrowserSession, TurnView
 
 STOPPED_MARK = "■ Stopped"  # the tests look for this under a stopped answer
 CURSOR = " ▌"
+THINKING_TITLE = "Thinking"
 
 
 def chat_messages(session: BrowserSession) -> list[dict]:
@@ -18,12 +20,30 @@ def chat_messages(session: BrowserSession) -> list[dict]:
     for turn in session.chat.turns:
         view = session.view_of(turn)
         messages.append({"role": "user", "content": _user_content(turn)})
-        messages.append({"role": "assistant", "content": answer_markdown(turn, view)})
+        if turn.reasoning:
+            messages.append(thinking_message(turn))
+        if turn.answer or not thinking_now(turn):  # while it thinks, the Thinking message alone shows it
+            messages.append({"role": "assistant", "content": answer_markdown(turn, view)})
         if view.overlay_path:
             count = len(view.grounding.items) if view.grounding else 0
             messages.append({"role": "assistant",
                              "content": {"path": view.overlay_path, "alt_text": f"{count} item(s) drawn on the image"}})
     return messages
+
+
+def thinking_now(turn: Turn) -> bool:
+    """The model is still thinking: reasoning streams and no answer has begun."""
+    return bool(turn.reasoning) and turn.thinking_s is None and turn.status in (TurnStatus.PENDING,
+                                                                               TurnStatus.STREAMING)
+
+
+def thinking_message(turn: Turn) -> dict:
+    """The turn's reasoning as a collapsible "Thinking" message (Gradio's message metadata): open with a spinner
+    while it streams, closed once the answer begins, with how long it took."""
+    metadata: dict = {"title": THINKING_TITLE, "status": "pending" if thinking_now(turn) else "done"}
+    if turn.thinking_s is not None:
+        metadata["duration"] = round(turn.thinking_s, 1)
+    return {"role": "assistant", "content": turn.reasoning.replace("\t", "  "), "metadata": metadata}
 
 
 def _user_content(turn: Turn) -> list:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from backend.chat.reasoning import split_text
 from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, Family
 from backend.grounding.agent_tools import with_screen_size
@@ -42,7 +43,9 @@ class Turn:
     user_text: str
     images: tuple[PreparedImage, ...] = ()
     videos: tuple[PreparedVideo, ...] = ()
-    answer: str = ""
+    answer: str = ""  # the answer only: what grounding, extraction and the history read
+    reasoning: str = ""  # the model's thinking before the answer (shown apart, never sent back)
+    thinking_s: float | None = None  # how long it thought; None while it still does (or never did)
     status: TurnStatus = TurnStatus.PENDING
     error: str = ""  # user-facing message when FAILED or INTERRUPTED
     notice: str = ""  # e.g. which older media were left out of the request
@@ -51,6 +54,7 @@ class Turn:
     def reset_answer(self) -> None:
         """Forget the answer (for regenerate), keeping what the user sent."""
         self.answer, self.status, self.error, self.notice, self.metrics = "", TurnStatus.PENDING, "", "", None
+        self.reasoning, self.thinking_s = "", None
 
 
 @dataclass
@@ -214,7 +218,8 @@ def conversation_from_openai(history: Sequence[object] | str | None,
             text, images = _user_parts(content, number, prepare_image, fetch)
             pending = Turn(user_text=text, images=images)
         elif role == "assistant" and pending is not None:
-            pending.answer, pending.status = _plain_text(content, number), TurnStatus.DONE
+            said = split_text(_plain_text(content, number))  # past reasoning is never sent back (Qwen3 drops it)
+            pending.answer, pending.reasoning, pending.status = said.answer, said.reasoning, TurnStatus.DONE
             conversation.turns.append(pending)
             pending = None
         else:

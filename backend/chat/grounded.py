@@ -5,14 +5,14 @@ model sees them again with the follow-up), so its answer is drawn there, with a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PIL import Image
 
 from backend.chat.conversation import Turn
 from backend.families import Family
-from backend.grounding import GroundingResult, ground_turn
+from backend.grounding import GroundedItem, GroundingResult, ground_turn
 from backend.grounding.export import item_json
 from backend.media.images import PreparedImage
 from backend.media.uploads import upright_picture
@@ -72,10 +72,21 @@ def ground_turn_answer(turn: Turn, family: Family | str, turns: Sequence[Turn] =
         return None
     sizes = [(image.original_size, image.input_size) for image in subject.images]
     result = ground_turn(turn.answer, sizes, family, images=UprightPictures(subject.images))
+    result = replace(result, items=with_thought(result.items, turn.reasoning))
     if not subject.note or not (result.items or result.notes):
         return result
     return GroundingResult(result.items, (subject.note, *result.notes), result.formats, result.original_size,
                            result.input_size, result.family, result.overlay, result.image_index)
+
+
+def with_thought(items: tuple[GroundedItem, ...], reasoning: str) -> tuple[GroundedItem, ...]:
+    """The turn's reasoning as the thought of its first action, when the answer wrote none before it (an agent's
+    `<think>…</think><tool_call>…` answer: the split took the thought out of the answer; nothing is parsed from it)."""
+    thought = " ".join(reasoning.split())
+    if not thought:
+        return items
+    return tuple(replace(item, attributes={"thought": thought, **item.attributes})
+                 if item.kind == "action" and item.step == 1 else item for item in items)
 
 
 def items_json(grounding: GroundingResult | None) -> list[dict[str, Any]]:

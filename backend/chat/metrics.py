@@ -11,7 +11,7 @@ from typing import Any
 class AnswerMetrics:
     """What one answer cost and how fast it came."""
 
-    ttft_s: float | None  # request sent -> first answer text
+    ttft_s: float | None  # request sent -> first text (a thinking model's reasoning, else the answer)
     total_s: float
     completion_tokens: int
     tokens_per_s: float | None  # completion tokens over the time after the first one
@@ -36,7 +36,7 @@ class AnswerClock:
         self.finish_reason: str | None = None
 
     def saw_text(self) -> None:
-        """Note a chunk that carried answer text."""
+        """Note a chunk that carried text (reasoning or answer)."""
         self.text_chunks += 1
         if self.first_text_at is None:
             self.first_text_at = time.perf_counter()

@@ -18,6 +18,7 @@ import openai.resources.chat  # noqa: F401 - the SDK imports it on a client's fi
 from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, BuiltRequest, Conversation, Turn, TurnStatus, build_request
 from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotReady, explain, explain_broken_stream
 from backend.chat.metrics import AnswerClock, AnswerMetrics
+from backend.chat.reasoning import Thoughts, delta_reasoning, thinks_first
 from backend.chat.transport import RequestSocket
 from backend.endpoint import Endpoint
 from backend.families import get_family
@@ -47,13 +48,15 @@ class SamplingParams:
 class StreamUpdate:
     """What the UI shows after each chunk: the answer so far, and on the last update how it ended."""
 
-    text: str
+    text: str  # the answer so far, without the reasoning
     status: TurnStatus
     done: bool = False
     metrics: AnswerMetrics | None = None
     error: str = ""  # plain message (status FAILED or INTERRUPTED)
     error_kind: str = ""  # ChatError subclass name, e.g. "ContextTooLong"
     notice: str = ""  # e.g. older media left out of the request
+    reasoning: str = ""  # the model's thinking so far (backend.chat.reasoning keeps it apart)
+    thinking: bool = False  # the model is still thinking: no answer has begun
 
 
 class AnswerStream(Iterator[StreamUpdate]):
@@ -188,6 +191,7 @@ class ChatSession:
                 yield _fail(turn, explain(error, endpoint.base_url if endpoint and self.name_server else "", request))
             return
         self._socket.adopt(stream.response)
+        thoughts = Thoughts(turn, thinks_first(endpoint.model))
         try:
             for chunk in stream:
                 if self._stop.is_set():
@@ -196,19 +200,24 @@ class ChatSession:
                     clock.usage = chunk.usage
                 for choice in chunk.choices:
                     clock.finish_reason = choice.finish_reason or clock.finish_reason
-                    if choice.delta and choice.delta.content:
-                        turn.answer += choice.delta.content
+                    content, reasoning = (choice.delta.content or "", delta_reasoning(choice.delta)) \
+                        if choice.delta else ("", "")
+                    if content or reasoning:
+                        thinking = thoughts.feed(content, reasoning)
                         clock.saw_text()
-                        yield StreamUpdate(text=turn.answer, status=turn.status, notice=turn.notice)
+                        yield StreamUpdate(text=turn.answer, status=turn.status, notice=turn.notice,
+                                           reasoning=turn.reasoning, thinking=thinking)
         except STREAM_ERRORS as error:
             if not self._stop.is_set():
                 failure = explain_broken_stream(error)
+                thoughts.finish(cut=True)
                 turn.status, turn.error, turn.metrics = TurnStatus.INTERRUPTED, str(failure), clock.metrics()
                 yield _final(turn, type(failure).__name__)
                 return
         finally:
             self._socket.release()
             stream.close()
+        thoughts.finish(cut=self._stop.is_set() or clock.finish_reason != "stop")
         if self._stop.is_set():
             yield _stopped(turn, clock)
             return
@@ -279,5 +288,5 @@ def _fail(turn: Turn, error: ChatError) -> StreamUpdate:
 def _final(turn: Turn, error_kind: str) -> StreamUpdate:
     return StreamUpdate(
         text=turn.answer, status=turn.status, done=True, metrics=turn.metrics, error=turn.error,
-        error_kind=error_kind, notice=turn.notice,
+        error_kind=error_kind, notice=turn.notice, reasoning=turn.reasoning,
     )

@@ -82,6 +82,7 @@ def answer_json(turn: Turn, grounding: GroundingResult | None, overlay: str | No
         notes.append(subject.note)
     return {
         "answer": turn.answer,
+        "reasoning": turn.reasoning,  # the model's thinking, kept out of the answer ("" when it had none)
         "status": turn.status.value,
         "metrics": metrics_json(turn.metrics),
         "items": items_json(grounding),

@@ -15,8 +15,9 @@ from backend.batch.files import BatchLimits, BatchRefused, discover
 from backend.batch.runner import DEFAULT_CONCURRENCY, BatchJob, BatchRunner
 from backend.chat.conversation import Turn, conversation_from_openai
 from backend.chat.fair_share import FairShare
-from backend.chat.grounded import ground_turn_answer
-from backend.chat.session import ChatSession, SamplingParams
+from backend.chat.grounded import ground_turn_answer, with_thought
+from backend.chat.reasoning import split_text
+from backend.chat.session import ChatSession, SamplingParams, StreamUpdate
 from backend.endpoint import Endpoint
 from backend.engine.load_history import ServerMetricsHistory
 from backend.engine.status import Mode, ServerStatus
@@ -225,28 +226,31 @@ class Studio:
         session.conversation = conversation_from_openai(history, lambda data: self.media.image(data, family), fetch)
         return session, self.prepare_media(paths, video=video)
 
-    def _answer(self, session: ChatSession, text: str, media: PreparedMedia, viewer: Viewer) -> Iterator[str]:
-        """The answer's text as it grows, within the viewer's fair share; AnswerFailed when it fails or is cut off
+    def _answer(self, session: ChatSession, text: str, media: PreparedMedia, viewer: Viewer) -> Iterator[StreamUpdate]:
+        """The answer as it grows, within the viewer's fair share; AnswerFailed when it fails or is cut off
         (after the partial answer was already streamed)."""
         with self.fair_share.slot(viewer.visitor or "api"):
             for update in session.send(text, media.images, media.videos):
                 if update.done and update.error:
                     raise AnswerFailed(update.error)
-                yield update.text
+                yield update
 
     def stream_chat(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
-                    viewer: Viewer, video: VideoChoice | None = None) -> Iterator[str]:
-        """Stream an answer (the text so far, each time) after an OpenAI-style history, within the viewer's fair
-        share. Raises AnswerFailed when the answer fails or is cut off."""
+                    viewer: Viewer, video: VideoChoice | None = None, with_reasoning: bool = False
+                    ) -> Iterator[str | dict[str, str]]:
+        """Stream an answer (the text so far, each time, without the model's reasoning) after an OpenAI-style
+        history, within the viewer's fair share; with_reasoning: each time {"answer", "reasoning"} so far.
+        Raises AnswerFailed when the answer fails or is cut off."""
         session, media = self._one_shot(text, paths, history, sampling, viewer, video)
-        yield from self._answer(session, text, media, viewer)
+        for update in self._answer(session, text, media, viewer):
+            yield {"answer": update.text, "reasoning": update.reasoning} if with_reasoning else update.text
 
     def ask(self, text: str, paths: Sequence[str], history: list[dict] | str, sampling: SamplingParams,
             viewer: Viewer, video: VideoChoice | None = None) -> dict[str, Any]:
         """The finished answer as one JSON value: answer, metrics, items (original-image pixels, with
         image_index), notes, images (original and sent size), moments (videos), overlay (a path, or None)."""
         session, media = self._one_shot(text, paths, history, sampling, viewer, video)
-        for _text in self._answer(session, text, media, viewer):
+        for _update in self._answer(session, text, media, viewer):
             pass
         turn = session.turns[-1]  # a follow-up that attaches nothing is drawn on the history's newest image
         grounding = ground_turn_answer(turn, self.family(), session.turns)
@@ -266,8 +270,8 @@ class Studio:
             sampling, response_format=chosen.response_format()), viewer)
         if media.videos:
             raise UserError("Extraction reads images (scans, photos, screenshots), not videos.")
-        for text in self._answer(session, instruction, media, viewer):
-            yield ExtractionUpdate(text)
+        for update in self._answer(session, instruction, media, viewer):  # the answer only: never its reasoning
+            yield ExtractionUpdate(update.text)
         yield ExtractionUpdate(session.turns[-1].answer, read_document(session.turns[-1], chosen, family))
 
     # --- grounding ----------------------------------------------------------------------------------------------
@@ -278,7 +282,9 @@ class Studio:
         or another sender's, e.g. the server's default 12845056; family: the engine's when not given."""
         chosen = family if isinstance(family, Family) else get_family(family) if family else self.family()
         sent = self.media.image(image_path, chosen, max_pixels)
-        return ground(answer, sent.original_size, sent.input_size, chosen, upright_picture(sent))
+        said = split_text(answer)  # a pasted thinking model's answer: only what follows its </think> is drawn
+        result = ground(said.answer, sent.original_size, sent.input_size, chosen, upright_picture(sent))
+        return replace(result, items=with_thought(result.items, said.reasoning))
 
     def save_api_overlay(self, result: GroundingResult) -> str:
         """Write an API overlay as PNG among the most recent ones (older ones are deleted); returns its path."""
