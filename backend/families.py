@@ -84,6 +84,13 @@ def detect_family(name: str) -> Family | None:
     return None
 
 
+def thinks_first(model: str | None) -> bool:
+    """Whether a model name says its answers start with reasoning: Qwen3-VL's -Thinking releases, and the Qwen3.5
+    family, whose chat template thinks by default (enable_thinking). Its chat template then opens `<think>` before
+    the model writes, so the streamed text holds no opening tag."""
+    return "thinking" in (model or "").lower() or detect_family(model or "") is QWEN3_5
+
+
 def family_for_model(name: str | None) -> Family:
     """The family of a served model name or local path; Qwen2.5-VL when the name does not say."""
     return detect_family(name or "") or DEFAULT_FAMILY

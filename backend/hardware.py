@@ -223,3 +223,14 @@ def describe_gpus(gpus: tuple[DetectedGpu, ...]) -> str:
     """'2 x H100 80 GB (GPUs 0, 1)' for the GPUs of a host."""
     names = ", ".join(dict.fromkeys(gpu.spec.label for gpu in gpus))
     return f"{len(gpus)} x {names} (GPU{'s' if len(gpus) > 1 else ''} {', '.join(str(gpu.index) for gpu in gpus)})"
+
+
+def missing_gpus_refusal(detected: tuple[DetectedGpu, ...], hardware: str, gpu_ids: tuple[int, ...],
+                         planned_for: str) -> str:
+    """Why a plan for `planned_for` on gpu_ids cannot start on the detected GPUs ('' when they are these)."""
+    here = {gpu.index: gpu.spec for gpu in detected}
+    wanted = None if hardware == "auto" else find_gpu(hardware)
+    if all(index in here and (wanted is None or here[index].name == wanted.name) for index in gpu_ids):
+        return ""
+    return (f"This host has {describe_gpus(detected)}; this plan is for {planned_for}, which it does not have. "
+            "Choose the \u201cauto \u2014 detected \u2026\u201d entry under Hardware to plan for these GPUs.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backend.catalog import qwen3_models, source_line
-from backend.families import QWEN25_VL, family_for_model_type
+from backend.families import QWEN3_5, QWEN25_VL, family_for_model_type, thinks_first
 from backend.model_spec import AwqConfig, Fp8Config, LinearAttention, ModelSpec, MoeSpec, VisionTower
 from backend.plans.errors import PlanInputError
 
@@ -166,7 +166,7 @@ def spec_from_config(config: dict, name: str, thinking: bool | None = None) -> M
             dtype_bytes=4 if dtype in ("float32", "torch.float32") else 2,
             quantization=quantization_from_config(config), attention_bias=bool(text.get("attention_bias", qwen2)),
             output_gate=bool(text.get("attn_output_gate", False)), moe=moe, linear_attention=_linear_attention(text),
-            thinking=thinking if thinking is not None else ("thinking" in name.lower() or family == "qwen3.5"),
+            thinking=thinking if thinking is not None else thinks_first(name) or family == QWEN3_5.name,
         )
     except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as error:
         raise ModelError(f"{name}: config.json lacks the text or vision sizes the planner needs ({error!r})") from error

@@ -7,7 +7,8 @@ import pytest
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 
 from backend.chat.conversation import build_request, conversation_from_openai
-from backend.chat.reasoning import ReasoningSplitter, delta_reasoning, split_text, thinks_first
+from backend.chat.reasoning import ReasoningSplitter, delta_reasoning, split_text
+from backend.families import thinks_first
 from backend.grounding import ground
 from backend.media.uploads import MediaPolicy
 

@@ -26,15 +26,7 @@ from typing import Any, Protocol
 
 THINK_OPEN, THINK_CLOSE, TOOL_CALL = "<think>", "</think>", "<tool_call>"
 REASONING_FIELDS = ("reasoning_content", "reasoning")
-# Qwen3-VL *-Thinking checkpoints; the Qwen3.5 family thinks by default (enable_thinking)
-_THINKS_FIRST_RE = re.compile(r"thinking|qwen3[._]?5", re.IGNORECASE)
 _LEADING_BLANKS = re.compile(r"\s*")
-
-
-def thinks_first(model: str | None) -> bool:
-    """Whether a served model name says its chat template opens `<think>` before the model writes (the streamed
-    text then holds no opening tag)."""
-    return bool(_THINKS_FIRST_RE.search(model or ""))
 
 
 def delta_reasoning(delta: Any) -> str:

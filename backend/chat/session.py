@@ -18,10 +18,10 @@ import openai.resources.chat  # noqa: F401 - the SDK imports it on a client's fi
 from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, BuiltRequest, Conversation, Turn, TurnStatus, build_request
 from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotReady, explain, explain_broken_stream
 from backend.chat.metrics import AnswerClock, AnswerMetrics
-from backend.chat.reasoning import Thoughts, delta_reasoning, thinks_first
+from backend.chat.reasoning import Thoughts, delta_reasoning
 from backend.chat.transport import RequestSocket
 from backend.endpoint import Endpoint
-from backend.families import get_family
+from backend.families import get_family, thinks_first
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, TooManyMedia
 from backend.media.video import PreparedVideo, with_clip

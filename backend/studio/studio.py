@@ -27,7 +27,7 @@ from backend.extract.document import ExtractionUpdate, read_document
 from backend.extract.schema import ExtractSchema, load_schema
 from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.grounding import GroundingResult, ground
-from backend.hardware import DetectedGpu, describe_gpus, find_gpu
+from backend.hardware import DetectedGpu, missing_gpus_refusal
 from backend.media.encode import save_picture
 from backend.media.fetch import UrlFetcher
 from backend.media.uploads import MediaPolicy, MediaPreparer, PreparedMedia, upright_picture
@@ -126,13 +126,7 @@ class Studio:
             return refusal
         if not plan.fits:
             return plan.refusal
-        here = {gpu.index: gpu.spec for gpu in self.detected}
-        wanted = None if request.hardware == "auto" else find_gpu(request.hardware)
-        if any(index not in here or (wanted is not None and here[index].name != wanted.name)
-               for index in plan.gpu_ids):
-            return (f"This host has {describe_gpus(self.detected)}; this plan is for {plan.hardware}, which it "
-                    "does not have. Choose the “auto — detected …” entry under Hardware to plan for these GPUs.")
-        return ""
+        return missing_gpus_refusal(self.detected, request.hardware, plan.gpu_ids, plan.hardware)
 
     def launch(self, request: PlanRequest, viewer: Viewer) -> ServerStatus:
         """Launch the plan for request (returns at once; the status shows the phases). Raises LaunchRefused for a
