@@ -16,6 +16,16 @@ class UnknownFamilyError(UserError, ValueError):
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """A family's recommended sampling (its README's or model card's generation hyperparameters)."""
+
+    temperature: float
+    top_p: float
+    top_k: int
+    presence_penalty: float
+
+
+@dataclass(frozen=True)
 class Family:
     """What one Qwen-VL generation means by a coordinate, and how its processor cuts images."""
 
@@ -27,6 +37,12 @@ class Family:
     max_pixels: int
     tool_call_parser: str = ""  # SGLang's --tool-call-parser for its chat template's tool calls ("": none set)
     summary: str = ""  # one line for the model picker
+    answering: Sampling | None = None  # recommended sampling of its Instruct / non-thinking models (None: none)
+    thinking: Sampling | None = None  # ... of its Thinking models, or in thinking mode
+
+    def recommended(self, thinks_first: bool) -> Sampling | None:
+        """The sampling Qwen recommends for a model of this family that thinks first (or not)."""
+        return self.thinking if thinks_first else self.answering
 
     def frame(self, sent_size: tuple[int, int]) -> tuple[float, float]:
         """Width and height of the frame the model's numbers live in, for an image sent at sent_size."""
@@ -52,15 +68,19 @@ class Family:
 # Qwen3-VL: patch 16 x merge 2, 65536..16777216 pixels (its preprocessor_config.json "size"). Qwen3.5 uses Qwen3-VL's
 # vision tower and processor sizes (its image preprocessor_config was not found; docs/research/qwen3-catalog.md).
 # Tool-call parsers: sgl-cookbook's qwen3vl.yaml (qwen) and qwen35.yaml (qwen3_coder: <function=..><parameter=..>).
+# Sampling: QwenLM/Qwen3-VL@96588727 README.md L1143-1163 (Instruct 0.7 / 0.8 / 20 / 1.5, Thinking 0.6 / 0.95 / 20 /
+# 0.0); the Qwen3.5-0.8B card's vision-language settings (non-thinking the same, thinking 0.6 / 0.95 / 20 / 0.0).
+QWEN3_ANSWERING = Sampling(temperature=0.7, top_p=0.8, top_k=20, presence_penalty=1.5)
+QWEN3_THINKING = Sampling(temperature=0.6, top_p=0.95, top_k=20, presence_penalty=0.0)
 QWEN25_VL = Family("qwen2.5-vl", ("qwen2_5_vl",), True, 28, 4 * 28 * 28, 16384 * 28 * 28,
                    summary="Qwen2.5-VL: grounding in the image's own pixels, documents, agents; 3B to 72B, AWQ")
 QWEN2_VL = Family("qwen2-vl", ("qwen2_vl",), False, 28, 4 * 28 * 28, 16384 * 28 * 28)
 QWEN3_VL = Family("qwen3-vl", ("qwen3_vl", "qwen3_vl_moe"), False, 32, 65536, 16777216, "qwen",
                   summary="Qwen3-VL: 256K context, hour-long video, Instruct or Thinking, dense 2B-32B and MoE "
-                          "30B-A3B / 235B-A22B, FP8")
+                          "30B-A3B / 235B-A22B, FP8", answering=QWEN3_ANSWERING, thinking=QWEN3_THINKING)
 QWEN3_5 = Family("qwen3.5", ("qwen3_5", "qwen3_5_moe"), False, 32, 65536, 16777216, "qwen3_coder",
                  summary="Qwen3.5: natively multimodal, thinks before answering, linear attention for long inputs; "
-                         "0.8B-27B dense, 35B-A3B to 397B-A17B MoE")
+                         "0.8B-27B dense, 35B-A3B to 397B-A17B MoE", answering=QWEN3_ANSWERING, thinking=QWEN3_THINKING)
 DEFAULT_FAMILY = QWEN25_VL
 FAMILIES: dict[str, Family] = {family.name: family for family in (QWEN25_VL, QWEN2_VL, QWEN3_VL, QWEN3_5)}
 

@@ -1,6 +1,6 @@
 """Grounding and agents for the 0-1000 families (Qwen3-VL, Qwen3.5): their published answers land on the image as
 0-1000 of its width and height, 999 and 1000 both reach the edge, and an agent's tool prompt states the frame the
-model answers in."""
+model answers in; their requests carry the family's recommended top_k and presence_penalty."""
 
 from __future__ import annotations
 
@@ -60,3 +60,21 @@ def test_computer_use_tells_a_qwen3_model_the_thousandths_frame(tmp_path):
 
 def test_computer_use_tells_qwen25_the_size_the_screenshot_is_sent_at(tmp_path):
     assert "The screen's resolution is 1288x812." in _agent_request(tmp_path, QWEN25_VL)
+
+
+def _endpoint(model: str, family: str):
+    from backend.endpoint import Endpoint
+
+    return Endpoint(base_url="http://127.0.0.1:30000", api_key="", model=model, family=family)
+
+
+@pytest.mark.parametrize("model, family, extras", [
+    ("Qwen/Qwen3-VL-8B-Instruct", "qwen3-vl", {"top_k": 20, "presence_penalty": 1.5}),
+    ("Qwen/Qwen3-VL-8B-Thinking", "qwen3-vl", {"top_k": 20, "presence_penalty": 0.0}),
+    ("Qwen/Qwen3.5-9B", "qwen3.5", {"top_k": 20, "presence_penalty": 0.0}),
+    ("Qwen/Qwen2.5-VL-7B-Instruct", "qwen2.5-vl", {}),
+])
+def test_requests_carry_the_familys_recommended_top_k_and_presence_penalty(model, family, extras):
+    from backend.chat.session import recommended_extras
+
+    assert recommended_extras(_endpoint(model, family)) == extras

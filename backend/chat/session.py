@@ -236,7 +236,7 @@ class ChatSession:
         return build_request(self.conversation, self.policy, endpoint.local, get_family(endpoint.family))
 
     def _open(self, endpoint: Endpoint, request: BuiltRequest) -> openai.Stream:
-        extra_body = self.sampling.extra_body
+        extra_body = {**recommended_extras(endpoint), **(self.sampling.extra_body or {})}
         return self._client(endpoint).chat.completions.create(
             model=endpoint.model,
             messages=request.messages,
@@ -261,6 +261,15 @@ class ChatSession:
                 http_client=self._http_client or self._socket.http_client(timeout),
             )
         return self._clients[key]
+
+
+def recommended_extras(endpoint: Endpoint) -> dict[str, object]:
+    """The family's recommended top_k and presence_penalty for the served model (temperature and top_p are the
+    user's); {} for a family without a recommendation."""
+    recommended = get_family(endpoint.family).recommended(thinks_first(endpoint.model))
+    if recommended is None:
+        return {}
+    return {"top_k": recommended.top_k, "presence_penalty": recommended.presence_penalty}
 
 
 def _close_answer(updates: Generator[StreamUpdate, None, None], turn: Turn | None) -> None:
