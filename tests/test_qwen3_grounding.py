@@ -78,3 +78,23 @@ def test_requests_carry_the_familys_recommended_top_k_and_presence_penalty(model
     from backend.chat.session import recommended_extras
 
     assert recommended_extras(_endpoint(model, family)) == extras
+
+
+def test_computer_use_gives_qwen3_models_qwen3_vls_own_tool(tmp_path):
+    system = _agent_request(tmp_path, QWEN3_VL)
+    assert '"hscroll"' in system and '"answer"' in system and "{screen_width}" not in system
+
+
+def test_computer_use_gives_qwen25_its_cookbooks_tool(tmp_path):
+    assert '"hscroll"' not in _agent_request(tmp_path, QWEN25_VL)
+
+
+@pytest.mark.parametrize("answer, action, coords", [
+    ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "triple_click", "coordinate": [250, 500]}}\n'
+     '</tool_call>', "triple_click", (320.0, 400.0)),
+    ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "hscroll", "coordinate": [500, 500], '
+     '"pixels": -3}}\n</tool_call>', "hscroll", (640.0, 400.0)),
+])
+def test_qwen3_computer_use_actions_land_in_thousandths(answer, action, coords):
+    (item,) = map_items(parse_answer(answer).items, (1280, 800), (1280, 800), QWEN3_VL.name).items
+    assert item.label == action and item.point == pytest.approx(coords)

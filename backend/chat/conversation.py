@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from backend.chat.reasoning import split_text
 from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, Family
-from backend.grounding.agent_tools import with_screen_size
+from backend.grounding.agent_tools import for_family, with_screen_size
 from backend.media.images import MediaError, PreparedImage
 from backend.media.uploads import MediaPolicy, check_media_count
 from backend.media.video import PreparedVideo
@@ -124,7 +124,8 @@ def build_request(conversation: Conversation, policy: MediaPolicy, local: bool,
     if current.images:
         width, height = family.frame(current.images[-1].input_size)
         screenshot = (int(width), int(height))
-    messages: list[dict] = [{"role": "system", "content": with_screen_size(conversation.system_prompt, screenshot)}]
+    system = with_screen_size(for_family(conversation.system_prompt, family.name), screenshot)
+    messages: list[dict] = [{"role": "system", "content": system}]
     for position, turn in enumerate(turns):
         images, videos = kept[position]
         messages.append({"role": "user", "content": _user_content(turn, images, videos, policy, local)})

@@ -1,8 +1,9 @@
 """The agent presets' tools, as Qwen's cookbooks give them to the model (QwenLM/Qwen2.5-VL
 cookbooks/utils/agent_function_call.py: MobileUse, ComputerUse, kept as data in agent_tools.json; the system
-prompt is Qwen-Agent's NousFnCallPrompt, whose rendering is saved in cookbooks/mobile_agent.ipynb). The screen
-size in the tool's description must be the frame the screenshot is sent in: the app fills
-{screen_width}x{screen_height} per request."""
+prompt is Qwen-Agent's NousFnCallPrompt, whose rendering is saved in cookbooks/mobile_agent.ipynb). Qwen3-VL and
+Qwen3.5 get Qwen3-VL's own versions (QwenLM/Qwen3-VL@96588727 cookbooks/utils/agent_function_call.py, rendered by
+qwen-agent 0.0.34: computer_use adds triple_click, hscroll and answer). The screen size in the tool's description
+must be the frame the model answers in: the app fills {screen_width}x{screen_height} per request."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ SCREEN_SIZE = "{screen_width}x{screen_height}"  # filled with the sent screensho
 _TOOLS = json.loads(Path(__file__).with_name("agent_tools.json").read_text(encoding="utf-8"))
 MOBILE_USE: dict = _TOOLS["mobile_use"]
 COMPUTER_USE: dict = _TOOLS["computer_use"]
+QWEN3_TOOLS: dict[str, dict] = {"mobile_use": _TOOLS["qwen3_mobile_use"], "computer_use": _TOOLS["qwen3_computer_use"]}
+RELATIVE_FAMILIES_TOOLS = ("qwen3-vl", "qwen3.5")  # the families Qwen3-VL's tool definitions are written for
 
 
 def tool_system_prompt(tool: dict, assistant: str = "You are a helpful assistant.") -> str:
@@ -33,3 +36,16 @@ def with_screen_size(system_prompt: str, size: tuple[int, int] | None) -> str:
     if size is None or SCREEN_SIZE not in system_prompt:
         return system_prompt
     return system_prompt.replace(SCREEN_SIZE, f"{size[0]}x{size[1]}")
+
+
+def for_family(system_prompt: str, family: str) -> str:
+    """An agent preset's system prompt with the family's own tool definitions (Qwen3-VL's for Qwen3-VL and
+    Qwen3.5; the prompt as it is otherwise)."""
+    if family not in RELATIVE_FAMILIES_TOOLS:
+        return system_prompt
+    for tool in (MOBILE_USE, COMPUTER_USE):
+        written = json.dumps(tool, ensure_ascii=False)
+        if written in system_prompt:
+            own = json.dumps(QWEN3_TOOLS[tool["function"]["name"]], ensure_ascii=False)
+            return system_prompt.replace(written, own)
+    return system_prompt
