@@ -4,6 +4,7 @@ Screenshots go to test-output/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,10 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator
 
 
 def pick(page, label: str, option: str) -> None:
+    """Choose an option by its exact name, or a model by its catalog key ('32B': "Qwen2.5-VL · 32B · …")."""
     page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    name = re.compile(rf"^[\w.-]+ · {re.escape(option)} · ") if label == "Model" else option
+    page.get_by_role("option", name=name, exact=isinstance(name, str)).click()
 
 
 def command_text(page) -> str:

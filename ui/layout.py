@@ -19,7 +19,7 @@ from ui.lazy_session_state import render_session_configs_lazily
 from ui.status_view import server_frame, status_badge
 from ui.timeline_view import CSS as MOMENTS_CSS
 
-TITLE = "Qwen2.5-VL studio"
+TITLE = "Qwen-VL studio"
 CSS = """
 #status-badge { font-size: 0.95rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #chatbot img { max-height: 420px; object-fit: contain; }
@@ -46,8 +46,8 @@ def build_demo(studio: Studio) -> gr.Blocks:
         register_api(studio)  # first, so the named endpoints get their names
         register_batch_api(studio)
         with gr.Row(equal_height=True, elem_id="title-row"):
-            gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL served by SGLang; boxes and "
-                        "points are drawn on your images.", elem_id="title")
+            gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL, Qwen3-VL or Qwen3.5 "
+                        "served by SGLang; boxes and points are drawn on your images.", elem_id="title")
             badge = gr.HTML(elem_id="badge")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row():

@@ -46,5 +46,5 @@ def qwen3_models() -> tuple[CatalogModel, ...]:
 def source_line(model: CatalogModel) -> str:
     """Where the model's numbers come from, for a plan's notes."""
     sources = json.loads(CATALOG_FILE.read_text())["sources"]
-    cited = "; ".join(sources[key] for key in model.sources if key in sources)
+    cited = "; ".join(f"`{sources[key]}`" for key in model.sources if key in sources)  # paths hold __init__.py
     return f"Architecture of {model.short_name} ({model.checked} figures) from: {cited}"
