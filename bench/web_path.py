@@ -167,7 +167,7 @@ def measure(floor_url: str, app_url: str, repeats: int) -> dict:
     """All three paths, floor and app alternating; gradio_client under a NetTrace, its queue/join POSTs timed."""
     from gradio_client import Client
 
-    app_args = lambda i: [f"hello {i}", [], [], 16, 0.7, 0.0, 0]  # noqa: E731 — /chat, every input given
+    app_args = lambda i: [f"hello {i}", [], [], 16, 0.7, 0.0, 0, False]  # noqa: E731 — /chat, every input given
     results: dict = {}
     with httpx.Client(timeout=60) as http:
         results["rest_sse"] = figures(alternate(

@@ -109,10 +109,10 @@ class EngineWatcher:
                 self._fail(run, FailureCause(FailureKind.WARMUP_FAILED, "The warm-up request failed.",
                                              "Read the log tail.", str(error)))
                 return
-            self._board.update(run, warmup_s=round(result.seconds, 2))
-            run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {result.seconds:.1f} s "
-                         f"({result.line()})")
-            message = f"Ready (/health answered after {health_ok_s:.1f} s; warm-up took {result.seconds:.1f} s)."
+            warmup_s = round(result.seconds, 2)  # one value for the status field and the words
+            self._board.update(run, warmup_s=warmup_s)
+            run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {warmup_s:.1f} s ({result.line()})")
+            message = f"Ready (/health answered after {health_ok_s:.1f} s; warm-up took {warmup_s:.1f} s)."
         run.ready_children = direct_children(run.pid)
         self._advance(run, Phase.READY, 1.0, message)
 
