@@ -1,12 +1,13 @@
 """P9: how long backend.media.video takes to prepare an hour-long 1080p H.264 video for a remote engine (768
-frames seeked to, resized and re-encoded), beside the decode floor (exactly the frames sent, each reached by the
-same library's seek to the keyframe before it and decoded forward, nothing else) on the same cores: one core,
-and all the host has; and the preparation's peak memory.
+frames seeked to, scaled and re-encoded), beside the decode floor on the same cores: exactly the frames sent,
+each reached by the same library's seek to the keyframe before it, decoded forward and scaled to the sent size by
+the same call, with as many decoders as the app runs there, and nothing else (no encode, no hand-over in order);
+on one core and on all the host has; and the preparation's peak memory.
 
 The parent calls time_long_video_prep() and peak_rss(); they run `python -m bench.long_video CLIP --repeats N
 --cores one|all [--rss-only]` so only that child is pinned (os.sched_setaffinity before PyAV and OpenCV load, which
-size their decoder threads to the cores they may use), and read one JSON line back. The clip comes from bench.hour_clip;
-`python -m bench.long_video --make DIR` builds it and says how long that took.
+size their decoder threads to the cores they may use), and read one JSON line back. The clip comes from
+bench.hour_clip; `python -m bench.long_video --make DIR` builds it and says how long that took.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bench.hour_clip import describe_clip, make_hour_clip
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORES = ("one", "all")
-TIME_SLACK_S = 0.0005  # as backend.media.clip: half a millisecond of timestamp rounding
+TIME_SLACK_S = 0.0005  # as backend.media.decode: half a millisecond of timestamp rounding
 
 
 def pick_core() -> int:
@@ -63,15 +64,34 @@ def peak_rss(clip: Path, cores: str = "all", timeout_s: float = 3600.0) -> dict:
     return _run_child(clip, ["--rss-only", "--cores", cores], timeout_s)
 
 
-def floor(clip: Path, times_s: Sequence[float], thread_type: str = "AUTO") -> int:
-    """The floor: for each time, seek (PyAV, backward to the keyframe, as decode_frames does), decode forward to
-    the first frame shown at or after it and convert that one frame to BGR; return how many were converted."""
+def floor(clip: Path, times_s: Sequence[float], size: tuple[int, int], decoders: int) -> int:
+    """The floor: as many decoders as decode_frames runs on these cores (one using FFmpeg's frame threads, or
+    several single-threaded ones on threads of their own, each with its own container), taking the times in turn,
+    with nothing to hand over in order; for each time, seek (PyAV, backward to the keyframe, as decode_frames
+    does), decode forward to the first frame shown at or after it and scale that one frame to the sent size with
+    the app's own call (picture_maker); return how many frames were scaled."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if decoders <= 1:
+        return _floor_part(clip, times_s, size, threads=True)
+    with ThreadPoolExecutor(decoders) as pool:
+        return sum(pool.map(lambda n: _floor_part(clip, times_s[n::decoders], size, threads=False), range(decoders)))
+
+
+def _floor_part(clip: Path, times_s: Sequence[float], size: tuple[int, int], threads: bool) -> int:
+    """One decoder of the floor: a seek for every time."""
     import av
+
+    from backend.media.decode import picture_maker
 
     converted = 0
     with av.open(str(clip)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = thread_type
+        if threads:
+            stream.thread_type = "AUTO"
+        else:
+            stream.codec_context.thread_count = 1
+        picture = picture_maker(size)
         offset = stream.start_time or 0
         start_s = float(offset * stream.time_base)  # times are from the video's start, as decode_frames counts
         for target in times_s:
@@ -79,18 +99,18 @@ def floor(clip: Path, times_s: Sequence[float], thread_type: str = "AUTO") -> in
                            any_frame=False)
             for frame in container.decode(stream):
                 if frame.time is None or frame.time - start_s >= target - TIME_SLACK_S:
-                    frame.to_ndarray(format="bgr24")
+                    picture(frame)
                     converted += 1
                     break
     return converted
 
 
-def app_times(clip: Path) -> list[float]:
-    """The times prepare_video decodes: each planned frame index over OpenCV's frame rate."""
+def app_plan(clip: Path) -> tuple[list[float], tuple[int, int]]:
+    """The times prepare_video decodes (each planned frame index over OpenCV's frame rate) and the sent size."""
     from backend.media.video import prepare_video
 
     video = prepare_video(clip, encode=False)
-    return [index / video.info.fps for index in video.plan.frame_indices]
+    return [index / video.info.fps for index in video.plan.frame_indices], video.input_size
 
 
 def _peak_rss_mb() -> float:
@@ -108,23 +128,27 @@ def _read_through(path: Path) -> None:
 def measure(clip: Path, repeats: int) -> dict:
     """Time the floor and prepare_video (with the re-encoded clip), interleaved, on the cores this process has."""
     # imported after pinning, so the decoders size their thread pools to the cores
+    from backend.media.decode import decoder_count, stretches
     from backend.media.video import prepare_video
 
     _read_through(clip)
-    times = app_times(clip)
+    times, size = app_plan(clip)
+    if len(stretches(times)) != len(times):
+        raise SystemExit("the floor seeks for every frame, but decode_frames reaches some of these by decoding on")
+    decoders = decoder_count(times)
     prep_s, floor_s = [], []
     video = None
     converted = 0
     for _ in range(repeats):
         started = time.perf_counter()
-        converted = floor(clip, times)
+        converted = floor(clip, times, size, decoders)
         floor_s.append(time.perf_counter() - started)
         started = time.perf_counter()
         video = prepare_video(clip, encode=True)
         prep_s.append(time.perf_counter() - started)
     assert video is not None and video.clip is not None
     return {
-        "prep_s": prep_s, "floor_s": floor_s, "cores": sorted(os.sched_getaffinity(0)),
+        "prep_s": prep_s, "floor_s": floor_s, "cores": sorted(os.sched_getaffinity(0)), "decoders": decoders,
         "frames": len(video.plan.frame_indices), "floor_frames": converted, "input_size": list(video.input_size),
         "original_size": list(video.original_size), "duration_s": video.info.duration_s,
         "clip_bytes": len(video.clip), "source_bytes": clip.stat().st_size, "peak_rss_mb": _peak_rss_mb(),
