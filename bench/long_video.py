@@ -4,6 +4,7 @@ each reached by the same library's seek to the keyframe before it, decoded forwa
 the same call, with as many decoders as the app runs there, and nothing else (no encode, no hand-over in order);
 on one core and on all the host has; and the preparation's peak memory.
 
+`python -m bench.video_rows p9` runs P9 alone and prints its rows as `python -m bench` does (which runs it too).
 The parent calls time_long_video_prep() and peak_rss(); they run `python -m bench.long_video CLIP --repeats N
 --cores one|all [--rss-only]` so only that child is pinned (os.sched_setaffinity before PyAV and OpenCV load, which
 size their decoder threads to the cores they may use), and read one JSON line back. The clip comes from
