@@ -83,7 +83,7 @@ def _floor_part(clip: Path, times_s: Sequence[float], size: tuple[int, int], thr
     """One decoder of the floor: a seek for every time."""
     import av
 
-    from backend.media.decode import picture_maker
+    from backend.media.decode import picture_maker, seek_stamp
 
     converted = 0
     with av.open(str(clip)) as container:
@@ -93,11 +93,9 @@ def _floor_part(clip: Path, times_s: Sequence[float], size: tuple[int, int], thr
         else:
             stream.codec_context.thread_count = 1
         picture = picture_maker(size)
-        offset = stream.start_time or 0
-        start_s = float(offset * stream.time_base)  # times are from the video's start, as decode_frames counts
+        start_s = float((stream.start_time or 0) * stream.time_base)  # times from the video's start, as the app's
         for target in times_s:
-            container.seek(max(0, int(target / stream.time_base)) + offset, stream=stream, backward=True,
-                           any_frame=False)
+            container.seek(seek_stamp(target, stream), stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
                 if frame.time is None or frame.time - start_s >= target - TIME_SLACK_S:
                     picture(frame)

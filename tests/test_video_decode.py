@@ -1,8 +1,10 @@
 """Decoding only the frames sent: far-apart times are shared among several decoders and come back exactly as one
-decoder gives them, in order; the file's end, an unreadable file and a reader that gives up behave the same."""
+decoder gives them, in order; a keyframe between two close times is started from; the file's end, an unreadable
+file and a reader that gives up behave the same."""
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from backend.media.decode import MAX_DECODERS, decode_frames, decoder_count, stretches
+from backend.media.decode import MAX_DECODERS, _seek_pays, decode_frames, decoder_count, keyframe_times, stretches
 from backend.media.images import MediaError
 from tests.hostile_inputs import write_video
 
@@ -59,6 +61,42 @@ def test_stretches_decoded_forward_are_shared_whole(video: Path) -> None:
     times_two, frames_two = _decode(video, times, 2)
     assert times_two == one_times and len(one_times) == len(times)
     assert all(np.array_equal(a, b) for a, b in zip(frames_two, one_frames, strict=True))
+
+
+def test_a_keyframe_between_two_wanted_times_is_sought_to_instead_of_decoded_up_to() -> None:
+    keyframes = [0.0, 0.4, 0.8, 1.2, 10.0]
+    assert _seek_pays(0.5, 1.0, keyframes) and _seek_pays(0.5, 0.8, keyframes)  # start at 0.8, skip 0.5-0.8
+    assert not _seek_pays(0.5, 0.7, keyframes)  # nothing to skip: decode on
+    assert not _seek_pays(1.3, 5.0, keyframes)  # far, but a seek would start at 1.2 and decode 1.2-1.3 again
+    assert _seek_pays(0.0, 1.5, None) and not _seek_pays(0.0, 0.9, None)  # no keyframes known: by distance
+
+
+def _h264_with_gop(path: Path, frames: int, gop: int) -> Path:
+    """H.264 at 30 fps with a keyframe every gop frames: a square moving over a changing shade (P-frames)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": "2"}
+        for number in range(frames):
+            pixels = np.full((48, 64, 3), (number * 7) % 200, np.uint8)
+            pixels[10:30, number % 40: number % 40 + 20] = (20, 220, 120)
+            frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+            frame.pts = number
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_close_times_give_the_frames_a_full_decode_gives(tmp_path: Path) -> None:
+    video = _h264_with_gop(tmp_path / "gop.mp4", 300, 12)
+    assert keyframe_times(video) == pytest.approx([n * 12 / 30 for n in range(25)])
+    times = sorted({n * 7 / 12 for n in range(17)} | {0.4, 2.4, 2.6, 7.0, 7.2})  # at, before and after keyframes
+    with av.open(str(video)) as container:
+        everything = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
+    shown = [math.ceil(time_s * 30 - 1e-6) for time_s in times]  # the first frame shown at or after each time
+    sent, frames = _decode(video, times, 1)
+    assert sent == pytest.approx([number / 30 for number in shown])
+    assert all(np.array_equal(frame, everything[number]) for number, frame in zip(shown, frames, strict=True))
 
 
 def test_the_file_ending_early_stops_the_frames_where_one_decoder_stops(video: Path) -> None:

@@ -1,11 +1,15 @@
-"""Only the frames sent, decoded (PyAV): a wanted time near the last frame decoded is reached by decoding forward,
-a farther one by seeking to the keyframe before it (FFmpeg's demuxer index). A short clip is one sequential pass
-(FFmpeg's frame threads spread it over the cores); an hour's 768 frames are 768 short decodes from a keyframe,
-which frame threads barely speed up (they are flushed at every seek), so those are shared out instead among
-single-threaded decoders, one per core, each with its own container, taking whole stretches in turn."""
+"""Only the frames sent, decoded (PyAV): a wanted time is reached by seeking to the keyframe before it (FFmpeg's
+demuxer index) when that keyframe comes after the last frame decoded, and by decoding forward otherwise. Where
+wanted times are close (a short clip at 2 fps) the keyframes are first read off the demuxed packets (no decoding:
+~20 ms a minute of 1080p); without them, a time more than SEEK_GAP_S ahead is seeked to. A short clip is then one
+pass that skips the frames before each keyframe it can start from (FFmpeg's frame threads spread it over the
+cores); an hour's 768 frames are 768 short decodes from a keyframe, which frame threads barely speed up (they are
+flushed at every seek), so those are shared out instead among single-threaded decoders, one per core, each with
+its own container, taking whole stretches in turn."""
 
 from __future__ import annotations
 
+import bisect
 import os
 import queue
 import threading
@@ -68,11 +72,28 @@ def decode_frames(path: str | os.PathLike, times_s: Sequence[float], add: Callab
     decode at once (default decoder_count). Returns the real timestamp of each frame handed over (fewer when
     the file stops decoding early)."""
     count = decoders or decoder_count(times_s)
+    keyframes = keyframe_times(path) if any(len(part) > 1 for part in stretches(times_s)) else None
     sent: list[float] = []
     if count <= 1:
-        _decode(path, times_s, lambda time_s, picture: (add(picture), sent.append(time_s)), size, threads=True)
+        _decode(path, times_s, lambda time_s, picture: (add(picture), sent.append(time_s)), size, keyframes,
+                threads=True)
         return sent
-    return _decode_shared(path, times_s, count, add, size)
+    return _decode_shared(path, times_s, count, add, size, keyframes)
+
+
+def keyframe_times(path: str | os.PathLike) -> list[float] | None:
+    """The time of every keyframe from the video's start, ascending, read off the demuxed packets (no decoding);
+    None where a keyframe has no timestamp."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        start = stream.start_time or 0
+        try:
+            stamps = [packet.pts for packet in container.demux(stream) if packet.is_keyframe]
+        except av.FFmpegError:  # a damaged file: seek by distance alone; decoding says how far it goes
+            return None
+        if not stamps or None in stamps:
+            return None
+        return sorted(max(0.0, float((pts - start) * stream.time_base)) for pts in stamps)
 
 
 class _Stopped(Exception):
@@ -82,8 +103,8 @@ class _Stopped(Exception):
 _END = object()
 
 
-def _decode_shared(path, times_s: Sequence[float], count: int, add: Callable[[Any], None],
-                   size: Size | None) -> list[float]:
+def _decode_shared(path, times_s: Sequence[float], count: int, add: Callable[[Any], None], size: Size | None,
+                   keyframes: list[float] | None) -> list[float]:
     """count decoders on threads of their own (FFmpeg releases the GIL while it demuxes, decodes and scales),
     stretch n going to decoder n % count; this thread hands the frames over in order."""
     parts = stretches(times_s)
@@ -102,7 +123,8 @@ def _decode_shared(path, times_s: Sequence[float], count: int, add: Callable[[An
         outbox = outboxes[number]
         mine = [times_s[n] for part in parts[number::count] for n in part]
         try:
-            _decode(path, mine, lambda time_s, picture: put(outbox, (time_s, picture)), size, threads=False)
+            _decode(path, mine, lambda time_s, picture: put(outbox, (time_s, picture)), size, keyframes,
+                    threads=False)
             put(outbox, _END)  # read only when the file stopped decoding before this decoder's last time
         except _Stopped:
             return
@@ -136,18 +158,40 @@ def _decode_shared(path, times_s: Sequence[float], count: int, add: Callable[[An
             worker.join()
 
 
-def _decode(path, times_s: Sequence[float], emit: Callable[[float, Any], None], size: Size | None,
-            threads: bool) -> None:
-    """One decoder: emit (real time, picture) for each wanted time, in order, seeking to the keyframe before a
-    time more than SEEK_GAP_S past the last frame decoded and decoding forward otherwise. threads: FFmpeg's
-    frame threads (one decoder on all the cores) or a single thread (one of several decoders)."""
+def _open(path) -> av.container.InputContainer:
+    """The file opened for reading, or the app's words for why not."""
     try:
         container = av.open(str(path))
     except av.FFmpegError as error:
         raise MediaError(f"This video cannot be read: {error}") from error
-    with container:
-        if not container.streams.video:
-            raise MediaError("This file has no video stream.")
+    if not container.streams.video:
+        container.close()
+        raise MediaError("This file has no video stream.")
+    return container
+
+
+def seek_stamp(target: float, stream) -> int:
+    """The timestamp to seek backward to for target (seconds from the video's start): the keyframe at or before
+    it is where decoding starts. Half a millisecond on, so that a keyframe at exactly target (which seconds in a
+    float can put a tick after it) is that keyframe, not the one before."""
+    return max(0, int((target + TIME_SLACK_S) / stream.time_base)) + (stream.start_time or 0)
+
+
+def _seek_pays(position: float, target: float, keyframes: list[float] | None) -> bool:
+    """Whether to seek from the last frame decoded (position) to target: when the keyframe before target comes
+    after position (decoding from it skips what lies between), or without keyframes, when target is far."""
+    if keyframes is None:
+        return target - position > SEEK_GAP_S
+    before = bisect.bisect_right(keyframes, target + TIME_SLACK_S) - 1
+    return before >= 0 and keyframes[before] > position + TIME_SLACK_S
+
+
+def _decode(path, times_s: Sequence[float], emit: Callable[[float, Any], None], size: Size | None,
+            keyframes: list[float] | None, threads: bool) -> None:
+    """One decoder: emit (real time, picture) for each wanted time, in order, seeking where _seek_pays and
+    decoding forward otherwise. threads: FFmpeg's frame threads (one decoder on all the cores) or a single
+    thread (one of several decoders)."""
+    with _open(path) as container:
         stream = container.streams.video[0]
         if threads:
             stream.thread_type = "AUTO"  # one frame thread per core
@@ -159,9 +203,8 @@ def _decode(path, times_s: Sequence[float], emit: Callable[[float, Any], None], 
         try:
             for target in times_s:
                 frame = None
-                if seekable and target - position > SEEK_GAP_S:
-                    container.seek(max(0, int(target / stream.time_base)) + (stream.start_time or 0), stream=stream,
-                                   backward=True, any_frame=False)
+                if seekable and _seek_pays(position, target, keyframes):
+                    container.seek(seek_stamp(target, stream), stream=stream, backward=True, any_frame=False)
                     frames = container.decode(stream)
                     frame = _first_frame_at(frames, target, stream)
                     if frame is None:  # the demuxer could not seek there (some MPEG-TS): read on from the start
