@@ -134,7 +134,7 @@ def measure(clip: Path, repeats: int) -> dict:
     times, size = app_plan(clip)
     if len(stretches(times)) != len(times):
         raise SystemExit("the floor seeks for every frame, but decode_frames reaches some of these by decoding on")
-    decoders = decoder_count(times)
+    decoders = decoder_count(len(times))
     prep_s, floor_s = [], []
     video = None
     converted = 0

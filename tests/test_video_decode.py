@@ -34,10 +34,13 @@ def _decode(video: Path, times: list[float], decoders: int, size=None) -> tuple[
 
 
 def test_times_are_cut_into_stretches_where_a_seek_is_due() -> None:
-    assert stretches([0.0, 0.5, 1.0, 3.0, 3.5, 10.0]) == [range(0, 3), range(3, 5), range(5, 6)]
-    assert decoder_count([0.0, 0.5, 1.0, 1.5], cores=8) == 1  # one stretch: one decoder with FFmpeg's threads
-    assert decoder_count(FAR, cores=2) == 2 and decoder_count(FAR, cores=1) == 1
-    assert decoder_count([10.0 * n for n in range(100)], cores=64) == MAX_DECODERS
+    assert stretches([0.0, 0.5, 1.0, 3.0, 3.5, 10.0]) == [range(0, 3), range(3, 5), range(5, 6)]  # by distance
+    keyframes = [0.0, 0.8, 2.0, 10.0]  # by keyframe: seeks to 0.8, 2.0 and 10.0; none from 2.5 to 3.0 (2.0 again)
+    assert stretches([0.0, 0.5, 1.0, 2.5, 3.0, 10.0], keyframes) == [range(0, 2), range(2, 3), range(3, 5),
+                                                                     range(5, 6)]
+    assert decoder_count(1, cores=8) == 1  # one stretch: one decoder with FFmpeg's threads
+    assert decoder_count(13, cores=2) == 2 and decoder_count(13, cores=1) == 1
+    assert decoder_count(100, cores=64) == MAX_DECODERS
 
 
 @pytest.mark.parametrize("size", [None, (32, 24)])
@@ -94,9 +97,10 @@ def test_close_times_give_the_frames_a_full_decode_gives(tmp_path: Path) -> None
     with av.open(str(video)) as container:
         everything = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
     shown = [math.ceil(time_s * 30 - 1e-6) for time_s in times]  # the first frame shown at or after each time
-    sent, frames = _decode(video, times, 1)
-    assert sent == pytest.approx([number / 30 for number in shown])
-    assert all(np.array_equal(frame, everything[number]) for number, frame in zip(shown, frames, strict=True))
+    for decoders in (1, 2):  # two: the stretches between keyframes shared out
+        sent, frames = _decode(video, times, decoders)
+        assert sent == pytest.approx([number / 30 for number in shown])
+        assert all(np.array_equal(frame, everything[number]) for number, frame in zip(shown, frames, strict=True))
 
 
 def test_the_file_ending_early_stops_the_frames_where_one_decoder_stops(video: Path) -> None:

@@ -1,11 +1,11 @@
 """Only the frames sent, decoded (PyAV): a wanted time is reached by seeking to the keyframe before it (FFmpeg's
 demuxer index) when that keyframe comes after the last frame decoded, and by decoding forward otherwise. Where
 wanted times are close (a short clip at 2 fps) the keyframes are first read off the demuxed packets (no decoding:
-~20 ms a minute of 1080p); without them, a time more than SEEK_GAP_S ahead is seeked to. A short clip is then one
-pass that skips the frames before each keyframe it can start from (FFmpeg's frame threads spread it over the
-cores); an hour's 768 frames are 768 short decodes from a keyframe, which frame threads barely speed up (they are
-flushed at every seek), so those are shared out instead among single-threaded decoders, one per core, each with
-its own container, taking whole stretches in turn."""
+~20 ms a minute of 1080p); without them, a time more than SEEK_GAP_S ahead is seeked to. The times are thus cut
+into stretches, each one seek and a forward decode. One stretch (a clip with few keyframes) is one decoder using
+FFmpeg's frame threads on all the cores; several (an hour's 768 frames; a clip with a keyframe between most sent
+frames) are shared out among single-threaded decoders, one per core, each with its own container, taking whole
+stretches in turn, since frame threads barely help short decodes (they are flushed at every seek)."""
 
 from __future__ import annotations
 
@@ -37,17 +37,18 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def stretches(times_s: Sequence[float]) -> list[range]:
-    """The wanted times' positions, cut where the next time is more than SEEK_GAP_S after the one before: each
-    stretch is one seek and a forward decode."""
-    cuts = [0, *(n for n in range(1, len(times_s)) if times_s[n] - times_s[n - 1] > SEEK_GAP_S), len(times_s)]
+def stretches(times_s: Sequence[float], keyframes: list[float] | None = None) -> list[range]:
+    """The wanted times' positions, cut where a seek is due (_seek_pays, from the time before): each stretch is
+    one seek and a forward decode, which one decoder does."""
+    cuts = [0, *(n for n in range(1, len(times_s)) if _seek_pays(times_s[n - 1], times_s[n], keyframes)),
+            len(times_s)]
     return [range(start, end) for start, end in zip(cuts, cuts[1:]) if end > start]
 
 
-def decoder_count(times_s: Sequence[float], cores: int | None = None) -> int:
-    """How many decoders decode_frames runs for these times: one per core (at most MAX_DECODERS), never more
-    than there are stretches; one for a single stretch (FFmpeg's frame threads use the cores there)."""
-    return max(1, min(len(stretches(times_s)), cores or usable_cores(), MAX_DECODERS))
+def decoder_count(stretch_count: int, cores: int | None = None) -> int:
+    """How many decoders decode_frames runs for this many stretches: one per core (at most MAX_DECODERS), never
+    more than there are stretches; one for a single stretch (FFmpeg's frame threads use the cores there)."""
+    return max(1, min(stretch_count, cores or usable_cores(), MAX_DECODERS))
 
 
 def picture_maker(size: Size | None) -> Callable[[av.VideoFrame], Any]:
@@ -71,14 +72,16 @@ def decode_frames(path: str | os.PathLike, times_s: Sequence[float], add: Callab
     array at full size, or given size a yuv420p av.VideoFrame of that size (picture_maker). decoders: how many
     decode at once (default decoder_count). Returns the real timestamp of each frame handed over (fewer when
     the file stops decoding early)."""
-    count = decoders or decoder_count(times_s)
-    keyframes = keyframe_times(path) if any(len(part) > 1 for part in stretches(times_s)) else None
+    close = any(later - earlier <= SEEK_GAP_S for earlier, later in zip(times_s, times_s[1:]))
+    keyframes = keyframe_times(path) if close else None  # far apart, every time is a seek anyway
+    parts = stretches(times_s, keyframes)
+    count = decoders or decoder_count(len(parts))
     sent: list[float] = []
     if count <= 1:
         _decode(path, times_s, lambda time_s, picture: (add(picture), sent.append(time_s)), size, keyframes,
                 threads=True)
         return sent
-    return _decode_shared(path, times_s, count, add, size, keyframes)
+    return _decode_shared(path, times_s, parts, count, add, size, keyframes)
 
 
 def keyframe_times(path: str | os.PathLike) -> list[float] | None:
@@ -103,11 +106,10 @@ class _Stopped(Exception):
 _END = object()
 
 
-def _decode_shared(path, times_s: Sequence[float], count: int, add: Callable[[Any], None], size: Size | None,
-                   keyframes: list[float] | None) -> list[float]:
+def _decode_shared(path, times_s: Sequence[float], parts: list[range], count: int, add: Callable[[Any], None],
+                   size: Size | None, keyframes: list[float] | None) -> list[float]:
     """count decoders on threads of their own (FFmpeg releases the GIL while it demuxes, decodes and scales),
     stretch n going to decoder n % count; this thread hands the frames over in order."""
-    parts = stretches(times_s)
     outboxes = [queue.Queue(AHEAD) for _ in range(count)]
     stop = threading.Event()
 
