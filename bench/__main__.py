@@ -8,7 +8,9 @@ P1 text TTFT/TPOT (ChatSession vs openai client; Gradio API with --app-url), P2 
 P5 launch-to-ready (Supervisor vs a bare launch of the same command) and the first two requests after ready,
 P6 video preparation of a 1080p clip (mp4v, and H.264) on one core and on all cores beside the decode
 floor, P7 text TTFT through Gradio (REST + SSE, the browser's queue protocol, gradio_client) for the app beside a
-five-line Gradio app on the same engine. Prints a markdown table and writes JSON.
+five-line Gradio app on the same engine, P9 an hour of 1080p H.264 prepared for a remote engine on one core and on
+all beside its floor (decoding exactly the frames sent), and its peak RSS (not with --quick; alone:
+`python -m bench.video_rows p9`). Prints a markdown table and writes JSON.
 --standin runs everything against the CPU stand-in engine (standin) for the CI smoke test.
 """
 
@@ -31,13 +33,13 @@ from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from bench import gradio_path, launch, web_path
-from bench.media import PhotoMaker, make_clip
+from bench.media import PhotoMaker
 from bench.scenarios import Target, follow_up, photo_ttft, text_relay
 from bench.stats import Goal, Row, markdown_header, markdown_table, summarize, write_results
 from bench.throughput import SESSION_IMAGE_SIZE, throughput
-from bench.video_prep import CORES, h264_clip, time_video_prep
+from bench.video_rows import P9_SKIPPED_QUICK, p6_rows, p9_rows
 
-PARTS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7")
+PARTS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p9")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,34 +120,6 @@ def p5_rows(app_run: launch.LaunchTiming | None, bare_run: launch.LaunchTiming |
     ]
 
 
-def p6_rows(seconds: float, repeats: int, skipped: dict[str, str]) -> list[Row]:
-    """P6 from the child processes: each clip (the bench's mp4v, and H.264 where ffmpeg can make it) on one core
-    and on all cores, beside the decode floor on the same cores."""
-    clip = make_clip(seconds)
-    clips = [("mp4v", clip)]
-    h264, reason = h264_clip(clip)
-    if h264 is None:
-        skipped["p6_h264"] = reason
-        log(f"P6 H.264 skipped: {reason}")
-    else:
-        clips.append(("h264", h264))
-    rows = []
-    for codec, path in clips:
-        for cores in CORES:
-            figures = time_video_prep(path, repeats, cores)
-            count = len(figures["cores"])
-            log(f"P6 {codec} {cores} core(s) ({count}): {figures['frames']} of {figures['decoded_frames']} frames, "
-                f"clip {figures['clip_bytes'] / 1e6:.2f} MB")
-            key = "p6_video_prep_s" if (codec, cores) == ("mp4v", "one") else f"p6_video_prep_{codec}_{cores}_s"
-            rows.append(Row(key, f"P6 video prep of a {seconds:g} s 1080p {codec} clip, {count} core(s)", "s",
-                            summarize(figures["prep_s"]), summarize(figures["floor_s"]),
-                            Goal("ratio_max", 1.2, "<= 1.2x the decode floor"),
-                            note="direct column: decoding every frame of the clip on the same cores (the floor)",
-                            extra={"plan_only_s": summarize(figures["plan_only_s"]).median, "codec": codec,
-                                   **{k: v for k, v in figures.items() if k not in ("prep_s", "floor_s")}}))
-    return rows
-
-
 def p5_media(work_dir: Path) -> tuple[tuple, tuple]:
     """Two prepared images for the app's first two requests and two raw ones for the bare engine's."""
     maker = PhotoMaker(work_dir / "p5", (1280, 720), seed=11)
@@ -166,7 +140,11 @@ def run(args: argparse.Namespace) -> int:
     skipped: dict[str, str] = {}
     details: dict = {}
     if "p6" not in skip:  # first, while no engine competes for the CPU
-        rows += p6_rows(args.video_seconds or (6.0 if quick else 60.0), 1 if quick else 3, skipped)
+        rows += p6_rows(args.video_seconds or (6.0 if quick else 60.0), 1 if quick else 3, skipped, log)
+    if "p9" not in skip and quick:
+        skipped["p9"] = P9_SKIPPED_QUICK
+    elif "p9" not in skip:
+        rows += p9_rows(3, log)
     shared_ssl_context()  # as app.py builds it at start, so the first answer after ready does not
     supervisor = Supervisor(work_dir / "runs", SupervisorSettings(warmup_video=not args.no_video_warmup))
     plan = None if args.base_url else make_bench_plan(args)

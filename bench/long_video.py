@@ -1,20 +1,19 @@
 """P9: how long backend.media.video takes to prepare an hour-long 1080p H.264 video for a remote engine (768
-frames seeked to, resized and re-encoded), beside the decode floor (exactly the frames sent, each reached by the
-same library's seek to the keyframe before it and decoded forward, nothing else) on the same cores: one core,
-and all the host has; and the preparation's peak memory.
+frames seeked to, scaled and re-encoded), beside the decode floor on the same cores: exactly the frames sent,
+each reached by the same library's seek to the keyframe before it, decoded forward and scaled to the sent size by
+the same call, with as many decoders as the app runs there, and nothing else (no encode, no hand-over in order);
+on one core and on all the host has; and the preparation's peak memory.
 
+`python -m bench.video_rows p9` runs P9 alone and prints its rows as `python -m bench` does (which runs it too).
 The parent calls time_long_video_prep() and peak_rss(); they run `python -m bench.long_video CLIP --repeats N
 --cores one|all [--rss-only]` so only that child is pinned (os.sched_setaffinity before PyAV and OpenCV load, which
-size their decoder threads to the cores they may use), and read one JSON line back. make_hour_clip() builds the
-hour fast: a 10 s segment is encoded once and its packets are copied end to end (no re-encode).
-`python -m bench.long_video --make DIR` builds it and says how long that took.
+size their decoder threads to the cores they may use), and read one JSON line back. The clip comes from
+bench.hour_clip; `python -m bench.long_video --make DIR` builds it and says how long that took.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-import itertools
 import json
 import os
 import resource
@@ -23,10 +22,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.hour_clip import describe_clip, make_hour_clip
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORES = ("one", "all")
-SEGMENT_S = 10  # the encoded segment that is copied end to end
-TIME_SLACK_S = 0.0005  # as backend.media.clip: half a millisecond of timestamp rounding
+TIME_SLACK_S = 0.0005  # as backend.media.decode: half a millisecond of timestamp rounding
 
 
 def pick_core() -> int:
@@ -65,150 +65,51 @@ def peak_rss(clip: Path, cores: str = "all", timeout_s: float = 3600.0) -> dict:
     return _run_child(clip, ["--rss-only", "--cores", cores], timeout_s)
 
 
-def _segment_frame(background, index: int, fps: int):
-    """One BGR frame of the segment: a still textured scene, two moving shapes and the frame number."""
-    import cv2
-    import numpy as np
+def floor(clip: Path, times_s: Sequence[float], size: tuple[int, int], decoders: int) -> int:
+    """The floor: as many decoders as decode_frames runs on these cores (one using FFmpeg's frame threads, or
+    several single-threaded ones on threads of their own, each with its own container), taking the times in turn,
+    with nothing to hand over in order; for each time, seek (PyAV, backward to the keyframe, as decode_frames
+    does), decode forward to the first frame shown at or after it and scale that one frame to the sent size with
+    the app's own call (picture_maker); return how many frames were scaled."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    height, width = background.shape[:2]
-    frame = background.copy()
-    x = int((index * 17) % (width - 240))
-    y = int(height * 0.55 + 120 * np.sin(index / 15))
-    cv2.rectangle(frame, (x, y), (x + 240, y + 160), (30, 30, 200), -1)
-    cv2.circle(frame, (width - x - 1, height // 3), 70, (40, 200, 240), -1)
-    cv2.putText(frame, f"frame {index:4d}  t={index / fps:5.2f}s", (40, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.4,
-                (255, 255, 255), 5)
-    return frame
+    if decoders <= 1:
+        return _floor_part(clip, times_s, size, threads=True)
+    with ThreadPoolExecutor(decoders) as pool:
+        return sum(pool.map(lambda n: _floor_part(clip, times_s[n::decoders], size, threads=False), range(decoders)))
 
 
-def encode_segment(seconds: int, fps: int, size: tuple[int, int], gop_s: float) -> bytes:
-    """An MP4 of `seconds` seconds of H.264 (libx264 ultrafast, yuv420p, no B-frames, one slice a frame as most
-    files have), a keyframe exactly every gop_s seconds (no scene-cut keyframes), starting on one."""
-    import av
-    import cv2
-
-    from bench.media import photo_pixels
-
-    width, height = size
-    gop = str(round(fps * gop_s))
-    # blurred: without the sensor noise, keyframes are ~140 KB and the hour ~0.8 GB (the app refuses over 2 GiB)
-    background = cv2.GaussianBlur(cv2.cvtColor(photo_pixels(width, height, seed=11), cv2.COLOR_RGB2BGR), (0, 0), 1.5)
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as output:
-        stream = output.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.thread_type = "FRAME"  # PyAV's default (SLICE) makes x264 cut each frame in slices a decoder splits
-        stream.options = {"preset": "ultrafast", "crf": "23", "g": gop, "keyint_min": gop, "sc_threshold": "0",
-                          "bf": "0"}
-        for index in range(seconds * fps):
-            picture = av.VideoFrame.from_ndarray(_segment_frame(background, index, fps), format="bgr24")
-            picture.pts = index
-            output.mux(stream.encode(picture))
-        output.mux(stream.encode(None))
-    return buffer.getvalue()
-
-
-def hour_clip_path(folder: Path, minutes: float = 60.0, fps: int = 30, size: tuple[int, int] = (1920, 1080),
-                   gop_s: float = 2.0) -> Path:
-    """Where make_hour_clip keeps the clip for these settings."""
-    return folder / f"long-{minutes:g}min-{size[0]}x{size[1]}-{fps}fps-gop{gop_s:g}s-h264.mp4"
-
-
-def make_hour_clip(folder: Path, minutes: float = 60.0, fps: int = 30, size: tuple[int, int] = (1920, 1080),
-                   gop_s: float = 2.0) -> Path:
-    """A `minutes`-long H.264 MP4, made once and reused from folder: a SEGMENT_S segment encoded once, its packets
-    copied 6 x minutes times with timestamps shifted by the segment's duration each time (stream copy), so it
-    plays as one continuous video with a keyframe every gop_s seconds."""
+def _floor_part(clip: Path, times_s: Sequence[float], size: tuple[int, int], threads: bool) -> int:
+    """One decoder of the floor: a seek for every time."""
     import av
 
-    path = hour_clip_path(folder, minutes, fps, size, gop_s)
-    if path.exists() and path.stat().st_size > 0:
-        return path
-    if (SEGMENT_S * fps) % round(fps * gop_s):
-        raise ValueError(f"a {SEGMENT_S} s segment must hold whole GOPs of {gop_s:g} s")
-    folder.mkdir(parents=True, exist_ok=True)
-    copies = round(minutes * 60 / SEGMENT_S)
-    partial = path.with_suffix(f".{os.getpid()}.part.mp4")
-    try:
-        with av.open(io.BytesIO(encode_segment(SEGMENT_S, fps, size, gop_s))) as source, \
-                av.open(str(partial), "w", format="mp4") as output:
-            source_stream = source.streams.video[0]
-            stream = output.add_stream_from_template(source_stream)
-            time_base = source_stream.time_base
-            packets = [packet for packet in source.demux(source_stream) if packet.dts is not None]
-            stamps = [(packet.pts, packet.dts) for packet in packets]
-            step = round(SEGMENT_S / time_base)  # the segment's duration in its time base
-            for copy in range(copies):
-                for packet, (pts, dts) in zip(packets, stamps):
-                    packet.time_base = time_base  # mux() rebased it to the output's time base last time
-                    packet.pts, packet.dts = pts + copy * step, dts + copy * step
-                    packet.stream = stream
-                    output.mux(packet)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
-
-
-def describe_clip(path: Path) -> dict:
-    """What OpenCV (as prepare_video probes) and PyAV's demuxer say about the clip: frame counts, rate, duration,
-    keyframes, and how many frame-to-frame timestamp steps are not exactly one frame (0: continuous)."""
-    import av
-    import cv2
-
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    try:
-        cv_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        cv_fps = float(capture.get(cv2.CAP_PROP_FPS))
-    finally:
-        capture.release()
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        pts = []
-        keyframes = 0
-        for packet in container.demux(stream):
-            if packet.pts is not None:
-                pts.append(packet.pts)
-                keyframes += packet.is_keyframe
-        frame_step = round(1 / (stream.average_rate * stream.time_base))
-        irregular = sum(1 for before, after in itertools.pairwise(pts) if after - before != frame_step)
-        return {
-            "opencv_frames": cv_frames, "opencv_fps": cv_fps, "opencv_duration_s": cv_frames / cv_fps,
-            "pyav_packets": len(pts), "pyav_stream_frames": stream.frames, "pyav_fps": float(stream.average_rate),
-            "pyav_duration_s": container.duration / 1e6, "pyav_stream_duration_s": float(stream.duration *
-                                                                                        stream.time_base),
-            "keyframes": keyframes, "irregular_steps": irregular, "bytes": path.stat().st_size,
-        }
-
-
-def floor(clip: Path, times_s: Sequence[float], thread_type: str = "AUTO") -> int:
-    """The floor: for each time, seek (PyAV, backward to the keyframe, as decode_frames does), decode forward to
-    the first frame shown at or after it and convert that one frame to BGR; return how many were converted."""
-    import av
+    from backend.media.decode import picture_maker, seek_stamp
 
     converted = 0
     with av.open(str(clip)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = thread_type
-        offset = stream.start_time or 0
-        start_s = float(offset * stream.time_base)  # times are from the video's start, as decode_frames counts
+        if threads:
+            stream.thread_type = "AUTO"
+        else:
+            stream.codec_context.thread_count = 1
+        picture = picture_maker(size)
+        start_s = float((stream.start_time or 0) * stream.time_base)  # times from the video's start, as the app's
         for target in times_s:
-            container.seek(max(0, int(target / stream.time_base)) + offset, stream=stream, backward=True,
-                           any_frame=False)
+            container.seek(seek_stamp(target, stream), stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
                 if frame.time is None or frame.time - start_s >= target - TIME_SLACK_S:
-                    frame.to_ndarray(format="bgr24")
+                    picture(frame)
                     converted += 1
                     break
     return converted
 
 
-def app_times(clip: Path) -> list[float]:
-    """The times prepare_video decodes: each planned frame index over OpenCV's frame rate."""
+def app_plan(clip: Path) -> tuple[list[float], tuple[int, int]]:
+    """The times prepare_video decodes (each planned frame index over OpenCV's frame rate) and the sent size."""
     from backend.media.video import prepare_video
 
     video = prepare_video(clip, encode=False)
-    return [index / video.info.fps for index in video.plan.frame_indices]
+    return [index / video.info.fps for index in video.plan.frame_indices], video.input_size
 
 
 def _peak_rss_mb() -> float:
@@ -226,23 +127,27 @@ def _read_through(path: Path) -> None:
 def measure(clip: Path, repeats: int) -> dict:
     """Time the floor and prepare_video (with the re-encoded clip), interleaved, on the cores this process has."""
     # imported after pinning, so the decoders size their thread pools to the cores
+    from backend.media.decode import decoder_count, stretches
     from backend.media.video import prepare_video
 
     _read_through(clip)
-    times = app_times(clip)
+    times, size = app_plan(clip)
+    if len(stretches(times)) != len(times):
+        raise SystemExit("the floor seeks for every frame, but decode_frames reaches some of these by decoding on")
+    decoders = decoder_count(len(times))
     prep_s, floor_s = [], []
     video = None
     converted = 0
     for _ in range(repeats):
         started = time.perf_counter()
-        converted = floor(clip, times)
+        converted = floor(clip, times, size, decoders)
         floor_s.append(time.perf_counter() - started)
         started = time.perf_counter()
         video = prepare_video(clip, encode=True)
         prep_s.append(time.perf_counter() - started)
     assert video is not None and video.clip is not None
     return {
-        "prep_s": prep_s, "floor_s": floor_s, "cores": sorted(os.sched_getaffinity(0)),
+        "prep_s": prep_s, "floor_s": floor_s, "cores": sorted(os.sched_getaffinity(0)), "decoders": decoders,
         "frames": len(video.plan.frame_indices), "floor_frames": converted, "input_size": list(video.input_size),
         "original_size": list(video.original_size), "duration_s": video.info.duration_s,
         "clip_bytes": len(video.clip), "source_bytes": clip.stat().st_size, "peak_rss_mb": _peak_rss_mb(),

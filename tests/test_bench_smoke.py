@@ -85,6 +85,12 @@ def test_video_prep_of_an_h264_clip_or_why_not(bench_run: BenchRun) -> None:
         assert "ffmpeg" in bench_run.results["details"]["skipped"]["p6_h264"]
 
 
+def test_the_hour_long_video_is_left_out_of_quick_runs_with_a_reason(bench_run: BenchRun) -> None:
+    reason = bench_run.results["details"]["skipped"]["p9"]
+    assert "--quick" in reason and "python -m bench.video_rows p9" in reason
+    assert not any(row["key"].startswith("p9") for row in bench_run.results["rows"])
+
+
 def test_every_goal_row_has_a_verdict(bench_run: BenchRun) -> None:
     judged = [row for row in bench_run.results["rows"] if row["goal"]]
     assert {row["key"] for row in judged} >= {"p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s", "p3_photo_ttft_s",

@@ -16,7 +16,7 @@ from PIL import Image
 
 from backend.chat.session import SamplingParams
 from backend.endpoint import Endpoint
-from backend.media.clip import decode_frames
+from backend.media.decode import decode_frames
 from backend.media.uploads import MediaPreparer, UploadError
 from backend.media.video_limits import VideoChoice, VideoLimits
 from backend.studio.fixed_endpoint import FixedEndpoint

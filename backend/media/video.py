@@ -24,7 +24,8 @@ from pathlib import Path
 
 import cv2
 
-from backend.media.clip import ClipWriter, decode_frames
+from backend.media.clip import ClipWriter
+from backend.media.decode import decode_frames
 from backend.media.images import IMAGE_FACTOR, MediaError, ceil_by_factor, floor_by_factor, smart_resize
 from backend.media.video_limits import (
     FRAME_FACTOR,
@@ -187,10 +188,11 @@ def probe_video(path: str | Path, limits: VideoLimits) -> VideoInfo:
 
 def sample_clip(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> tuple[bytes, tuple[float, ...]]:
     """The planned frames, resized, as an MP4 at plan.sample_fps, and the real time of each: only those frames
-    are decoded (see decode_frames), on this thread, while a second one resizes and encodes, so with more than
-    one core only the decode (the floor) is on the critical path."""
+    are decoded and scaled (see decode_frames: one decoder, or one per core for far-apart frames), while another
+    thread encodes, so with more than one core only the decode (the floor) is on the critical path."""
     with ClipWriter(plan.input_size, plan.sample_rate) as writer:
-        times = decode_frames(path, [index / info.fps for index in plan.frame_indices], writer.add)
+        times = decode_frames(path, [index / info.fps for index in plan.frame_indices], writer.add,
+                              size=plan.input_size)
         written = len(times)
         missing = len(plan.frame_indices) - written
         if missing and (not written or
@@ -231,7 +233,7 @@ def check_last_frame(path: str | Path, info: VideoInfo, plan: SamplingPlan) -> N
     last = plan.frame_indices[-1]
     near_end = [index for index in plan.frame_indices if (last - index) / info.fps <= MISSING_TAIL_TOLERANCE_S]
     for index in (last, near_end[0]):
-        if decode_frames(path, [index / info.fps], lambda _frame: None):
+        if decode_frames(path, [index / info.fps], lambda _frame: None, size=plan.input_size):
             return
     raise MediaError(
         f"The video is truncated or corrupt: its frame at {last / info.fps:.1f} s cannot be decoded. "
