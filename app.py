@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from backend.engines import VLLM_PROGRAM_VARIABLE
 from backend.hardware import CATALOG as GPU_CATALOG
 from backend.host import HeapTrimmer, cap_malloc_arenas
 from backend.media.images import APP_MAX_PIXELS, MAX_PIXELS
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how many GPUs (4) or which ones (0,2); more than the model needs run data-parallel "
                            "replicas (default: the fewest that fit)")
     plan.add_argument("--engine", choices=ENGINES, default="sglang", help="inference engine (default: sglang)")
+    plan.add_argument("--vllm", default=os.environ.get(VLLM_PROGRAM_VARIABLE, ""), metavar="PATH",
+                      help="the vllm program that starts vLLM plans, e.g. a virtual environment's bin/vllm "
+                           f"(default: ${VLLM_PROGRAM_VARIABLE}, else the vllm beside this Python, else on PATH)")
     plan.add_argument("--quantization", choices=WEIGHT_QUANTIZATIONS, default="none",
                       help="fp8: quantize a bf16 checkpoint's linear layers (vision tower included) to FP8 at load "
                            "(Ada/Hopper/Blackwell/MI300-class; weight-only through Marlin on A100/A10G); none: the "
@@ -169,6 +173,7 @@ def run_ui(args: argparse.Namespace) -> int:
         endpoint=args.endpoint, endpoint_api_key=args.api_key or "", endpoint_model=args.served_model_name,
         public=args.public, admin_token=os.environ.get("ADMIN_TOKEN", ""), max_file_size=args.max_file_size,
         runs_dir=Path(args.runs_dir), image_max_pixels=args.max_pixels, fetch_urls=args.fetch_urls,
+        vllm_program=args.vllm,
     )
     return serve(options, request_from_args(args))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from backend.engines import SGLANG, Engine, get_engine
 from backend.families import DEFAULT_FAMILY
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
@@ -19,6 +20,18 @@ class Endpoint:
     model: str  # the served model name to put in requests
     family: str = DEFAULT_FAMILY.name  # a backend.families name: how it writes coordinates, how images are cut
     local: bool = True  # the engine runs on this host and may read local files
+    engine_name: str = SGLANG.name  # a backend.engines name: which server answers (load gauges, video fields)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine serving this endpoint."""
+        return get_engine(self.engine_name)
+
+    @property
+    def reads_original_videos(self) -> bool:
+        """True when a video may go as its original file: the engine shares this host and samples a short video
+        the way the app does."""
+        return self.local and self.engine.reads_original_videos
 
     @property
     def api_base(self) -> str:

@@ -41,8 +41,41 @@ def test_ranks_are_summed_and_the_fullest_kv_cache_counts():
     assert load.kv_cache_use == 0.5 and load.decode_tokens_per_s == 800.0
 
 
-def test_text_without_sglang_gauges_has_no_load():
-    assert parse_engine_metrics("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 4.0\n") is None
+# vLLM 0.34.0's series (vllm/v1/metrics/loggers.py: num_requests_running / _waiting and kv_cache_usage_perc are
+# gauges, generation_tokens a counter), labelled per engine as its PrometheusStatLogger labels them
+VLLM_METRICS = """# HELP vllm:num_requests_running Number of requests in model execution batches.
+# TYPE vllm:num_requests_running gauge
+vllm:num_requests_running{engine="0",model_name="qwen"} 3.0
+# HELP vllm:num_requests_waiting Number of requests waiting to be processed.
+# TYPE vllm:num_requests_waiting gauge
+vllm:num_requests_waiting{engine="0",model_name="qwen"} 1.0
+# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+# TYPE vllm:kv_cache_usage_perc gauge
+vllm:kv_cache_usage_perc{engine="0",model_name="qwen"} 0.42
+# HELP vllm:generation_tokens_total Number of generation tokens processed.
+# TYPE vllm:generation_tokens_total counter
+vllm:generation_tokens_total{engine="0",model_name="qwen"} %s
+"""
+
+
+def test_vllm_gauges_are_read_with_its_own_names():
+    load = parse_engine_metrics(VLLM_METRICS % "1200.0", at=3.0)
+    assert load is not None
+    assert (load.running_requests, load.queued_requests, load.kv_cache_use) == (3.0, 1.0, 0.42)
+    assert load.generated_tokens == 1200.0 and load.decode_tokens_per_s == 0.0
+
+
+def test_vllm_decode_speed_is_the_rate_of_its_token_counter_between_readings():
+    first = parse_engine_metrics(VLLM_METRICS % "1200.0", at=10.0)
+    second = parse_engine_metrics(VLLM_METRICS % "1800.0", at=12.0)
+    assert second.after(first).decode_tokens_per_s == 300.0
+    assert first.after(None).decode_tokens_per_s == 0.0
+    restarted = parse_engine_metrics(VLLM_METRICS % "50.0", at=13.0)
+    assert restarted.after(second).decode_tokens_per_s == 0.0  # the counter went back: no rate across a restart
+
+
+def test_text_without_either_engines_gauges_has_no_load():
+    assert parse_engine_metrics("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 4.0\n") is None
 
 
 def test_html_instead_of_metrics_is_refused():

@@ -49,7 +49,7 @@ def test_history_images_are_resent_as_data_urls_in_the_request():
     conversation = conversation_from_openai([user_with_image(png_data_url(64, 64)), {"role": "assistant",
                                              "content": "Red."}], PREPARE)
     conversation.turns.append(type(conversation.turns[0])(user_text="And now?"))
-    messages = build_request(conversation, MediaPolicy(), local=False).messages
+    messages = build_request(conversation, MediaPolicy(), original_videos=False).messages
     assert messages[1]["content"][0]["image_url"]["url"].startswith("data:image/")
     assert messages[2] == {"role": "assistant", "content": "Red."}
 

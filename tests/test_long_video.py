@@ -80,7 +80,7 @@ def test_a_long_video_goes_to_an_engine_on_this_host_as_frames_a_short_one_as_it
     [short_video] = MediaPreparer().message([str(short)], videos=VideoLimits.for_context(128000)).videos
     # SGLang's own rule would send the hour's frames bigger than this app's share of the context allows
     assert long_video.sampled_by_app and not short_video.sampled_by_app
-    assert short_video.url(local=True).startswith("file://")
+    assert short_video.url(original=True).startswith("file://")
 
 
 def test_five_videos_and_five_images_share_one_turn(remote: Studio, tmp_path: Path,

@@ -51,7 +51,7 @@ def _agent_request(tmp_path, family) -> str:
     preset = get_preset("computer-use")
     turn = Turn(user_text=preset.prompt("Open the browser"), images=(prepare_image(path, limits),))
     conversation = Conversation(system_prompt=preset.system_prompt, turns=[turn])
-    return build_request(conversation, MediaPolicy(), local=False, family=family).messages[0]["content"]
+    return build_request(conversation, MediaPolicy(), original_videos=False, family=family).messages[0]["content"]
 
 
 def test_computer_use_tells_a_qwen3_model_the_thousandths_frame(tmp_path):

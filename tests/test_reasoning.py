@@ -119,5 +119,5 @@ def test_a_history_sends_back_only_the_answers_of_earlier_turns() -> None:
     conversation = conversation_from_openai(history, prepare_image=lambda data: None)
     assert conversation.turns[0].reasoning == REASONING
     conversation.turns.append(type(conversation.turns[0])(user_text="And the plates?"))
-    messages = build_request(conversation, MediaPolicy(), local=True).messages
+    messages = build_request(conversation, MediaPolicy(), original_videos=True).messages
     assert messages[2] == {"role": "assistant", "content": ANSWER}

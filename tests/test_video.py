@@ -59,7 +59,7 @@ def decode_all(path) -> tuple[list[np.ndarray], float]:
 
 def clip_file(tmp_path, video) -> str:
     path = tmp_path / "clip.mp4"
-    path.write_bytes(base64.b64decode(video.url(local=False).split(",", 1)[1]))
+    path.write_bytes(base64.b64decode(video.url(original=False).split(",", 1)[1]))
     return str(path)
 
 
@@ -181,14 +181,14 @@ def test_sglang_samples_the_original_like_we_do(tmp_path, sglang_qwen_vl, monkey
 def test_local_engine_gets_the_original_path_and_no_clip_is_made(tmp_path):
     original = write_video(tmp_path / "v.mp4", 40, 20.0)
     video = prepare_video(original, encode=False)
-    assert video.clip is None and video.url(local=True) == original.resolve().as_uri()
+    assert video.clip is None and video.url(original=True) == original.resolve().as_uri()
 
 
 def test_with_clip_encodes_once_and_the_data_url_is_stable(tmp_path):
     video = with_clip(prepare_video(write_video(tmp_path / "v.mp4", 40, 20.0), encode=False))
     assert video.clip and with_clip(video) is video
-    assert video.url(local=False) is video.url(local=False)
-    assert video.url(local=False).startswith("data:video/mp4;base64,")
+    assert video.url(original=False) is video.url(original=False)
+    assert video.url(original=False).startswith("data:video/mp4;base64,")
 
 
 def test_clip_is_much_smaller_than_the_original_for_a_big_video(tmp_path):

@@ -45,6 +45,7 @@ class HostingOptions:
     runs_dir: Path = Path("runs")
     image_max_pixels: int = APP_MAX_PIXELS  # --max-pixels / MAX_PIXELS
     fetch_urls: bool = False  # --fetch-urls / FETCH_URLS=1: a public demo fetches image links too
+    vllm_program: str = ""  # --vllm / QWEN_STUDIO_VLLM: the vllm that starts vLLM plans
 
 
 def start_engine(studio: Studio, options: HostingOptions, request: PlanRequest) -> None:
@@ -72,7 +73,8 @@ def serve(options: HostingOptions, request: PlanRequest) -> int:
     if options.public and not options.admin_token:
         print("Public mode without ADMIN_TOKEN: nobody can launch or stop the engine from the web.", file=sys.stderr)
     max_file_size = options.max_file_size or (PUBLIC_MAX_FILE_SIZE if options.public else None)
-    supervisor = Supervisor(options.runs_dir, SupervisorSettings(warmup_max_pixels=options.image_max_pixels))
+    supervisor = Supervisor(options.runs_dir, SupervisorSettings(warmup_max_pixels=options.image_max_pixels,
+                                                                 vllm_program=options.vllm_program))
     install_exit_handlers(supervisor)
     upload_folder = Path(get_upload_folder())
     upload_folder.mkdir(parents=True, exist_ok=True)

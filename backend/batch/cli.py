@@ -16,7 +16,8 @@ from pathlib import Path
 from backend.batch.export import write_coco, write_csv, write_extraction_tables, write_jsonl
 from backend.batch.runner import DEFAULT_CONCURRENCY, BatchProgress
 from backend.endpoint import Endpoint, is_local_url, strip_api_suffix
-from backend.engine.probes import served_models
+from backend.engine.probes import model_cards
+from backend.engines import SGLANG, engine_for_owner
 from backend.errors import UserError
 from backend.extract.schema import TEMPLATE_NAMES, load_schema
 from backend.families import family_for_model, get_family
@@ -84,13 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     base = strip_api_suffix(args.endpoint)
-    model = args.model or next(iter(served_models(base, args.api_key)), None)
+    cards = model_cards(base, args.api_key)
+    model = args.model or next((str(card["id"]) for card in cards if "id" in card), None)
     if model is None:
         print(f"app.py batch: cannot reach {base}/v1/models (is the server up, is the API key right?); "
               "or name the model with --model.", file=sys.stderr)
         return EXIT_PROBLEMS
     family = family or family_for_model(model).name
-    endpoint = Endpoint(base, args.api_key, model, family, local=is_local_url(base))
+    engine = engine_for_owner(str(cards[0].get("owned_by", ""))) if cards else None
+    endpoint = Endpoint(base, args.api_key, model, family, local=is_local_url(base),
+                        engine_name=engine.name if engine else SGLANG.name)
     with tempfile.TemporaryDirectory(prefix="qwen-vl-batch-") as work:
         studio = Studio(FixedEndpoint(endpoint), StudioSettings(image_max_pixels=args.max_pixels,
                                                                 work_dir=Path(work) / "studio"))

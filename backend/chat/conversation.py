@@ -96,7 +96,7 @@ def in_history(turn: Turn) -> bool:
     return bool(turn.answer)
 
 
-def build_request(conversation: Conversation, policy: MediaPolicy, local: bool,
+def build_request(conversation: Conversation, policy: MediaPolicy, original_videos: bool,
                   family: Family = DEFAULT_FAMILY) -> BuiltRequest:
     """OpenAI messages for answering the last turn: system prompt, answered history, the new message.
 
@@ -128,7 +128,7 @@ def build_request(conversation: Conversation, policy: MediaPolicy, local: bool,
     messages: list[dict] = [{"role": "system", "content": system}]
     for position, turn in enumerate(turns):
         images, videos = kept[position]
-        messages.append({"role": "user", "content": _user_content(turn, images, videos, policy, local)})
+        messages.append({"role": "user", "content": _user_content(turn, images, videos, policy, original_videos)})
         if turn is not current:
             messages.append({"role": "assistant", "content": turn.answer})
     sent_images = tuple(image for images, _ in kept.values() for image in images)
@@ -137,7 +137,8 @@ def build_request(conversation: Conversation, policy: MediaPolicy, local: bool,
 
 
 def _user_content(
-    turn: Turn, images: tuple[PreparedImage, ...], videos: tuple[PreparedVideo, ...], policy: MediaPolicy, local: bool
+    turn: Turn, images: tuple[PreparedImage, ...], videos: tuple[PreparedVideo, ...], policy: MediaPolicy,
+    original_videos: bool
 ) -> str | list[dict]:
     """Media first, then the text (Qwen's order); a note stands in for each media item left out."""
     if not turn.images and not turn.videos:
@@ -146,7 +147,7 @@ def _user_content(
     left_out = (len(turn.images) - len(images), len(turn.videos) - len(videos))
     if any(left_out):
         parts.append({"type": "text", "text": _left_out_note(*left_out, policy)})
-    parts += [{"type": "video_url", "video_url": {"url": video.url(local)}} for video in videos]
+    parts += [{"type": "video_url", "video_url": {"url": video.url(original_videos)}} for video in videos]
     parts += [{"type": "image_url", "image_url": {"url": image.data_url}} for image in images]
     parts.append({"type": "text", "text": turn.user_text})
     return parts

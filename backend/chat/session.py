@@ -228,15 +228,18 @@ class ChatSession:
         """Messages for the last turn; clips (for a remote engine, or sampled by the app) are encoded once and
         kept on their turns."""
         for turn in self.conversation.turns:
-            if any(video.clip is None and (not endpoint.local or video.sampled_by_app) for video in turn.videos):
+            if any(video.clip is None and (not endpoint.reads_original_videos or video.sampled_by_app)
+                   for video in turn.videos):
                 try:
                     turn.videos = tuple(with_clip(video) for video in turn.videos)
                 except (ValueError, MediaError) as error:
                     raise BadMedia(str(error)) from error
-        return build_request(self.conversation, self.policy, endpoint.local, get_family(endpoint.family))
+        return build_request(self.conversation, self.policy, endpoint.reads_original_videos,
+                             get_family(endpoint.family))
 
     def _open(self, endpoint: Endpoint, request: BuiltRequest) -> openai.Stream:
-        extra_body = {**recommended_extras(endpoint), **(self.sampling.extra_body or {})}
+        extra_body = {**recommended_extras(endpoint), **endpoint.engine.request_fields(bool(request.videos_sent)),
+                      **(self.sampling.extra_body or {})}
         return self._client(endpoint).chat.completions.create(
             model=endpoint.model,
             messages=request.messages,

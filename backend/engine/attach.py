@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from backend.endpoint import Endpoint, is_local_url, strip_api_suffix
-from backend.engine.probes import probe_liveness, served_models
+from backend.engine.probes import model_cards, probe_liveness
 from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase, PhaseMark, ServerStatus
+from backend.engines import engine_for_owner
 from backend.families import family_for_model
 
 
@@ -28,7 +29,8 @@ class Attachment:
     ) -> None:
         base = strip_api_suffix(base_url)
         self._family = family
-        self._model_known = model is not None
+        self._model_given = model is not None
+        self._model_known = False  # learnt from /v1/models: the engine always, the model when none was given
         self.endpoint = Endpoint(base, api_key, model or "default", family or family_for_model(model or "").name,
                                  local=is_local_url(base))
         self._settings = settings
@@ -68,14 +70,18 @@ class Attachment:
         return replace(base, phase=Phase.FAILED, cause=cause, last_error=cause.summary, message=cause.summary)
 
     def _learn_model(self) -> None:
-        """Take the served model name from /v1/models (once the server lists one) when none was given."""
+        """Take the served model name (when none was given) and the engine from /v1/models, once the server lists
+        a model."""
         if self._model_known:
             return
-        listed = served_models(self.endpoint.base_url, self.endpoint.api_key)
-        if listed:
-            self._model_known = True
-            self.endpoint = replace(self.endpoint, model=listed[0], 
-                                    family=self._family or family_for_model(listed[0]).name)
+        cards = model_cards(self.endpoint.base_url, self.endpoint.api_key)
+        if not cards:
+            return
+        self._model_known = True
+        engine = engine_for_owner(str(cards[0].get("owned_by", "")))
+        model = self.endpoint.model if self._model_given else str(cards[0].get("id", self.endpoint.model))
+        self.endpoint = replace(self.endpoint, model=model, family=self._family or family_for_model(model).name,
+                                engine_name=engine.name if engine else self.endpoint.engine_name)
 
     def _watch(self) -> None:
         while not self._closed.wait(self._settings.health_every_s):

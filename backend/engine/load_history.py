@@ -34,6 +34,6 @@ class ServerMetricsHistory:
             self.exports_metrics = sample is not None
             if sample is not None:
                 with self._lock:
-                    self._samples.append(sample)
+                    self._samples.append(sample.after(self._samples[-1] if self._samples else None))
         with self._lock:
             return list(self._samples)

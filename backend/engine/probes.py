@@ -41,9 +41,15 @@ def probe_liveness(base_url: str, api_key: str = "", timeout_s: float = 2.0) -> 
 
 def served_models(base_url: str, api_key: str = "", timeout_s: float = 5.0) -> list[str]:
     """The model ids GET /v1/models lists (empty when the call fails)."""
+    return [str(card["id"]) for card in model_cards(base_url, api_key, timeout_s) if "id" in card]
+
+
+def model_cards(base_url: str, api_key: str = "", timeout_s: float = 5.0) -> list[dict]:
+    """The cards GET /v1/models lists (id, owned_by: "sglang" or "vllm", vLLM's max_model_len); empty when the
+    call fails."""
     try:
         response = httpx.get(base_url.rstrip("/") + "/v1/models", headers=bearer_headers(api_key), timeout=timeout_s)
         response.raise_for_status()
-        return [str(card["id"]) for card in response.json().get("data", [])]
+        return [card for card in response.json().get("data", []) if isinstance(card, dict)]
     except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError):
         return []

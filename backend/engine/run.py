@@ -180,7 +180,8 @@ class EngineRun:
     def endpoint(self) -> Endpoint:
         """Where to send requests to this engine."""
         family = getattr(self.plan, "family", "") or family_for_model(self.plan.model).name
-        return Endpoint(self.plan.base_url, self.api_key, self.plan.served_model_name, family, local=True)
+        return Endpoint(self.plan.base_url, self.api_key, self.plan.served_model_name, family, local=True,
+                        engine_name=getattr(self.plan, "engine", "sglang"))
 
     @property
     def uptime_s(self) -> float:

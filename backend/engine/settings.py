@@ -24,3 +24,4 @@ class SupervisorSettings:
     ring_lines: int = 2000
     tail_lines: int = 40
     gpu_release_timeout_s: float = 30.0
+    vllm_program: str = ""  # the `vllm` to start vLLM plans with ("": backend.engines.vllm_program finds one)

@@ -7,9 +7,11 @@ a launch whose port turns out to be taken is retried once on another port. statu
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,7 @@ from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase, PhaseMark, ServerStatus
 from backend.engine.status_board import StatusBoard
 from backend.engine.watch import EngineWatcher
+from backend.engines import VLLM, VLLM_PROGRAM_VARIABLE, vllm_program
 from backend.errors import UserError
 from backend.plans.ports import free_port, port_is_free
 
@@ -157,11 +160,10 @@ class Supervisor:
             note = f"Port {plan.port} is in use; using port {moved.port}."
             plan = moved
         try:
-            run = EngineRun.launch(plan, self.runs_dir / "logs", self.settings.ring_lines, self._watcher.on_line,
-                                   attempt)
+            run = EngineRun.launch(with_program(plan, self.settings.vllm_program), self.runs_dir / "logs",
+                                   self.settings.ring_lines, self._watcher.on_line, attempt)
         except OSError as error:  # the program itself is missing or not executable
-            cause = FailureCause(FailureKind.ENGINE_NOT_INSTALLED, f"Cannot start {plan.argv[0]}: {error.strerror}.",
-                                 "Check the engine command in the plan.", str(error))
+            cause = missing_program(plan, error)
             self._run = None
             self._board.take(error, ServerStatus(phase=Phase.FAILED, plan=plan, cause=cause, mode=Mode.NONE,
                                                  last_error=cause.summary, message=cause.summary), None)
@@ -236,3 +238,27 @@ class Supervisor:
             moved = run.plan.on_port(free_port(run.plan.host, frozenset({run.plan.port})))
             self._start_locked(moved, 2, f"Port {run.plan.port} was in use; retrying on port {moved.port}.")
             return True
+
+
+def with_program(plan: LaunchPlan, vllm: str) -> LaunchPlan:
+    """The plan with the program that starts it: a vLLM plan's `vllm` becomes the one configured or found
+    (FileNotFoundError when there is none)."""
+    if plan.engine != VLLM.name or plan.argv[:1] != ("vllm",):
+        return plan
+    program = vllm_program(vllm)
+    if program is None:
+        raise FileNotFoundError(errno.ENOENT, "no vllm program beside this Python or on PATH", "vllm")
+    return replace(plan, argv=(program, *plan.argv[1:]))
+
+
+def missing_program(plan: LaunchPlan, error: OSError) -> FailureCause:
+    """Why the engine's program could not start, and what to do."""
+    if plan.engine == VLLM.name:
+        return FailureCause(
+            FailureKind.ENGINE_NOT_INSTALLED, f"vLLM is not installed where the app looks ({error.strerror}).",
+            f"Install vLLM (it pins other openai and torch releases than SGLang, so a virtual environment of its own "
+            f"is usual) and start the app with --vllm /path/to/env/bin/vllm, or set {VLLM_PROGRAM_VARIABLE}.",
+            str(error))
+    return FailureCause(FailureKind.ENGINE_NOT_INSTALLED, f"Cannot start {plan.argv[0]}: {error.strerror}.",
+                        "Check the engine command in the plan.", str(error))
+

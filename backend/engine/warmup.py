@@ -128,7 +128,7 @@ def warm_up(endpoint: Endpoint, max_pixels: int = APP_MAX_PIXELS, timeout_s: flo
             if index == 0 and video:
                 url = clip_data_url(get_family(endpoint.family).factor)
                 clip = pool.submit(_request, client, endpoint.model, f"{CLIP_FRAMES}-frame clip", (), (url,),
-                                   max_tokens)
+                                   max_tokens, endpoint.engine.request_fields(has_video=True))
         if clip is not None:
             try:
                 steps.append(clip.result())
@@ -143,7 +143,7 @@ def _client(endpoint: Endpoint, timeout_s: float) -> openai.OpenAI:
 
 
 def _request(client: openai.OpenAI, model: str, name: str, image_urls: Sequence[str], video_urls: Sequence[str],
-             max_tokens: int) -> WarmupStep:
+             max_tokens: int, fields: dict[str, object] | None = None) -> WarmupStep:
     content = [{"type": "video_url", "video_url": {"url": url}} for url in video_urls]
     content += [{"type": "image_url", "image_url": {"url": url}} for url in image_urls]
     content.append({"type": "text", "text": WARMUP_PROMPT})
@@ -153,7 +153,7 @@ def _request(client: openai.OpenAI, model: str, name: str, image_urls: Sequence[
     try:
         stream = client.chat.completions.create(
             model=model, messages=[{"role": "user", "content": content}], max_tokens=max_tokens,
-            temperature=0.0, stream=True, stream_options={"include_usage": True})
+            temperature=0.0, stream=True, stream_options={"include_usage": True}, extra_body=fields or None)
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 parts.append(chunk.choices[0].delta.content)

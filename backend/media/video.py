@@ -104,10 +104,10 @@ class PreparedVideo:
             raise ValueError("this PreparedVideo has no clip yet: call with_clip() first")
         return f"data:{self.mime};base64,{base64.b64encode(self.clip).decode('ascii')}"
 
-    def url(self, local: bool) -> str:
-        """What to put in a video_url part: the original path when the engine shares this host (and samples it
-        as planned here)."""
-        return Path(self.source_path).resolve().as_uri() if local and not self.sampled_by_app else self.data_url
+    def url(self, original: bool) -> str:
+        """What to put in a video_url part: the original path when the engine may read it (it shares this host
+        and samples it as planned here: Endpoint.reads_original_videos), else the clip."""
+        return Path(self.source_path).resolve().as_uri() if original and not self.sampled_by_app else self.data_url
 
     @property
     def effective_fps(self) -> float:

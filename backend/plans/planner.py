@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 
+from backend.engines import ENGINE_NAMES
 from backend.hardware import HardwareError, detect_gpus
 from backend.models import CATALOG_KEYS, ModelError, ModelSpec, resolve_model
 from backend.plans import commands, explain, quantized
@@ -32,7 +33,7 @@ from backend.plans.request import KV_CACHE_DTYPES, WEIGHT_QUANTIZATIONS, LaunchP
 __all__ = ["ENGINES", "KV_CACHE_DTYPES", "ROUTERS", "WEIGHT_QUANTIZATIONS", "LaunchPlan", "PlanRequest",
            "QuantizedOffer", "make_plan"]
 
-ENGINES = ("sglang", "vllm")
+ENGINES = ENGINE_NAMES
 ROUTERS = ("builtin", "sglang-router")
 MIN_CONTEXT = 8192
 # The SGLang cookbook's throughput choice on AMD Instinct (MI300X/MI325X/MI355X): (tp, context length).
