@@ -14,6 +14,10 @@ _TOTAL_TOO_LONG = re.compile(
     r"maximum context length of (\d+) tokens\. You requested a total of (\d+) tokens: (\d+) tokens from the "
     r"input messages and (\d+) tokens for the completion"
 )
+# vLLM 0.34.0 (vllm/renderers/params.py, vllm/v1/engine/input_processor.py); it clamps max_tokens to what is left
+_VLLM_PROMPT_TOO_LONG = re.compile(
+    r"maximum context length is (\d+) tokens\. However, your prompt contains (?:at least )?(\d+) input tokens")
+_VLLM_OVER_MODEL_LENGTH = re.compile(r"prompt \(length (\d+)\) is longer than the maximum model length of (\d+)")
 _MEDIA_FAILURE = re.compile(
     r"loading (IMAGE|VIDEO) data at index (\d+)|could not decode (image|video)|aspect ratio|loading multimodal",
     re.IGNORECASE,
@@ -89,7 +93,7 @@ def explain(error: Exception, base_url: str, request: BuiltRequest | None) -> Ch
         return ServerNotReady("The model server is still loading. Wait until it is ready, then send again.")
     if error.status_code == 401:
         return RequestFailed("The server refused the API key.")
-    if "context length" in message:
+    if "context length" in message or _VLLM_OVER_MODEL_LENGTH.search(message):
         return context_too_long(message, request)
     if refusal := schema_failure(message):
         return refusal
@@ -107,8 +111,11 @@ def context_too_long(message: str, request: BuiltRequest | None) -> ContextTooLo
         lines.append(f"This request needs {prompt} prompt tokens plus {completion} for the answer, over the "
                      f"model's context of {limit} tokens.")
         advice.insert(0, "lower Max tokens")
-    elif match := _INPUT_TOO_LONG.search(message):
+    elif match := _INPUT_TOO_LONG.search(message) or _VLLM_OVER_MODEL_LENGTH.search(message):
         prompt, limit = (int(group) for group in match.groups())
+        lines.append(f"This conversation is {prompt} tokens long, over the model's context of {limit} tokens.")
+    elif match := _VLLM_PROMPT_TOO_LONG.search(message):
+        limit, prompt = (int(group) for group in match.groups())
         lines.append(f"This conversation is {prompt} tokens long, over the model's context of {limit} tokens.")
     else:
         lines.append("This conversation is longer than the model's context.")
