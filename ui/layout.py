@@ -47,7 +47,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
         register_batch_api(studio)
         with gr.Row(equal_height=True, elem_id="title-row"):
             gr.Markdown(f"## {TITLE}\nChat about images and videos with Qwen2.5-VL, Qwen3-VL or Qwen3.5 "
-                        "served by SGLang; boxes and points are drawn on your images.", elem_id="title")
+                        "served by SGLang or vLLM; boxes and points are drawn on your images.", elem_id="title")
             badge = gr.HTML(elem_id="badge")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row():
@@ -96,7 +96,8 @@ def server_load_views(samples: list, serving: bool, exports: bool | None) -> tup
     if samples:
         return gr.LinePlot(server_frame(samples, time.time()), visible=True), ""
     if serving and exports is False:
-        why = "*This server exports no metrics (SGLang does with `--enable-metrics`): no load to plot.*"
+        why = ("*This server exports no load metrics the app reads (SGLang's with `--enable-metrics`, vLLM's by "
+               "default): no load to plot.*")
     else:
         why = "*No server yet: its load shows here once one answers.*"
     return gr.LinePlot(visible=False), why
