@@ -148,7 +148,8 @@ def test_the_v0_engines_kv_cache_wording_is_read_too() -> None:
          "Decrease GPU memory utilization or reduce GPU memory used by other processes.", "gpu_memory_taken", "0.78"),
         # github.com/vllm-project/vllm/issues/24967
         ("(EngineCore_DP0 pid=3649085) ERROR 09-17 06:49:42 [core.py:718] ValueError: Model architectures "
-         "['EagleQwen2ForCausalLM'] are not supported for now. Supported architectures: dict_keys(['ApertusForCausalLM'",
+         "['EagleQwen2ForCausalLM'] are not supported for now. Supported architectures: "
+         "dict_keys(['ApertusForCausalLM'",
          "unsupported_model", "Upgrade vLLM"),
         # vllm 0.34 config/model.py:2708
         ("  Value error, User-specified max_model_len (262144) is greater than the derived max_model_len "
