@@ -267,3 +267,20 @@ def test_a_vllm_plan_runs_as_the_stand_in() -> None:
         proc.kill()
         proc.wait(10)
     assert argv[1:4] == ["-m", "standin", "serve"] and card.json()["data"][0]["owned_by"] == "vllm"
+
+
+def test_the_supervisor_takes_a_vllm_plan_through_the_phases_to_ready(supervisor, free_port: int) -> None:
+    plan = make_plan(PlanRequest(model="7B", hardware="H100", engine="vllm", port=free_port, api_key="k" + KEY))
+    supervisor.launch(standin_plan(plan, load_seconds=0.3, tpot_ms=2))
+    status = supervisor.wait_ready(30)
+    assert status.phase == Phase.READY, (status.message, status.log_tail[-5:])
+    assert [mark.phase for mark in status.phase_marks] == [
+        Phase.STARTING, Phase.LOADING_WEIGHTS, Phase.KV_CACHE, Phase.CUDA_GRAPHS, Phase.WARMING_UP, Phase.READY]
+
+
+def test_the_supervisor_names_a_vllm_start_failure(supervisor, free_port: int) -> None:
+    plan = make_plan(PlanRequest(model="7B", hardware="H100", engine="vllm", port=free_port, api_key="k" + KEY))
+    supervisor.launch(standin_plan(plan, load_seconds=0.1, fail_at_start="kvcache"))
+    status = supervisor.wait_ready(30)
+    assert status.phase == Phase.FAILED and status.cause is not None
+    assert status.cause.kind == "kv_cache_too_small" and "32000" in status.cause.suggestion
