@@ -107,7 +107,7 @@ class StandinHandler(BaseHTTPRequestHandler):
     # What the vLLM flavour (standin/vllm_flavor.py) answers differently: error body, chunk, message, usage, URLs.
     error_body = staticmethod(error_body)
     chunk = staticmethod(stream_chunk)
-    usage = staticmethod(usage_info)
+    usage = stream_usage = staticmethod(usage_info)
 
     def message(self, reasoning: str | None, text: str) -> dict:
         return {"role": "assistant", "content": text, "reasoning_content": reasoning}
@@ -321,7 +321,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._write(sse(self.chunk(chunk_id, created, model, finish_reason=answer.finish_reason,
                                          matched_stop=matched)))
             if include_usage:
-                usage = self.usage(prompt, completion, media)
+                usage = self.stream_usage(prompt, completion, media)
                 self._write(sse({"id": chunk_id, "object": "chat.completion.chunk", "created": created,
                                  "model": model, "choices": [], "usage": usage}))
             self._write(b"data: [DONE]\n\n")

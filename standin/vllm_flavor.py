@@ -6,7 +6,9 @@ From vllm 0.34.0's source:
   entrypoints/serve/exception_handling/error_response.py (VLLMValidationError -> 400 BadRequestError, with param);
 - models: ModelCard (owned_by "vllm", root = the model path, max_model_len, one ModelPermission);
 - chunks: DeltaMessage has `reasoning` (not SGLang's reasoning_content); fields left unset are not sent;
-- usage: UsageInfo {prompt_tokens, total_tokens, completion_tokens, completion_tokens_details} (no media details);
+- usage: UsageInfo {prompt_tokens, total_tokens, completion_tokens, completion_tokens_details}, the None ones
+  left out of a stream's usage chunk; prompt_tokens_details.multimodal_tokens only with
+  --enable-prompt-tokens-details (chat_completion/serving.py:96);
 - /metrics: v1/metrics/loggers.py names (vllm:num_requests_running ...), labels model_name and engine;
 - media: multimodal/media/connector.py (file:// only under --allowed-local-media-path; http, data or file URLs);
   multimodal/processing/context.py ("At most 5 image(s) may be provided in one prompt.");
@@ -47,6 +49,8 @@ def add_vllm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tool-call-parser", default=None)
     parser.add_argument("--enable-auto-tool-choice", action="store_true")
     parser.add_argument("--enable-expert-parallel", action="store_true")
+    parser.add_argument("--enable-prompt-tokens-details", action="store_true",
+                        help="usage.prompt_tokens_details.multimodal_tokens: image/video tokens of the prompt")
     for flag in ("--quantization", "--kv-cache-dtype", "--dtype", "--load-format"):
         parser.add_argument(flag, default=None)
 
@@ -72,10 +76,23 @@ class VllmHandler(StandinHandler):
         return {"id": f"chatcmpl-{chunk_id}", "object": "chat.completion.chunk", "created": created, "model": model,
                 "choices": [choice]}
 
-    @staticmethod
-    def usage(prompt: int, completion: int, media: list[MediaItem]) -> dict:
-        return {"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion,
-                "completion_tokens_details": None}
+    def usage(self, prompt: int, completion: int, media: list[MediaItem]) -> dict:
+        usage: dict = {"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion,
+                       "completion_tokens_details": None}
+        counts = {kind: sum(item.tokens for item in media if item.kind == kind) for kind in ("image", "video")}
+        if self.server.prompt_tokens_details and any(counts.values()):  # type: ignore[attr-defined]
+            multimodal = {kind: tokens for kind, tokens in counts.items() if tokens}
+            usage["prompt_tokens_details"] = {"cached_tokens": 0, "created_cache_tokens": None,
+                                              "multimodal_tokens": multimodal}
+        return usage
+
+    def stream_usage(self, prompt: int, completion: int, media: list[MediaItem]) -> dict:
+        """The usage chunk is dumped with exclude_none (openai/chat_completion/serving.py:500)."""
+        usage = self.usage(prompt, completion, media)
+        details = usage.get("prompt_tokens_details")
+        if details:
+            usage["prompt_tokens_details"] = {name: value for name, value in details.items() if value is not None}
+        return {name: value for name, value in usage.items() if value is not None}
 
     def message(self, reasoning: str | None, text: str) -> dict:
         return {"role": "assistant", "content": text, "reasoning": reasoning, "tool_calls": []}
@@ -192,6 +209,7 @@ def serve_vllm(args: argparse.Namespace, unknown: list[str], state: StandinState
     server.state = state  # type: ignore[attr-defined]
     server.mm_limits = args.limit_mm_per_prompt  # type: ignore[attr-defined]
     server.allowed_local_media_path = allowed  # type: ignore[attr-defined]
+    server.prompt_tokens_details = args.enable_prompt_tokens_details  # type: ignore[attr-defined]
     status = run_vllm_boot(args.load_seconds, args.model_path, state.served_model_name, args.host, args.port,
                            args.context_length, args.gpu_memory_utilization, args.data_parallel_size,
                            non_default_args(args), args.fail_at_start, state.ready.set)

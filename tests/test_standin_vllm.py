@@ -234,13 +234,28 @@ def test_reasoning_streams_in_the_reasoning_field_with_usage_last(engine: tuple[
     deltas = [chunk["choices"][0]["delta"] for chunk in chunks if chunk["choices"]]
     assert any(delta.get("reasoning") for delta in deltas) and any(delta.get("content") for delta in deltas)
     assert not any("reasoning_content" in delta for delta in deltas)
-    assert chunks[-1]["choices"] == [] and set(chunks[-1]["usage"]) == {
-        "prompt_tokens", "total_tokens", "completion_tokens", "completion_tokens_details"}
+    assert chunks[-1]["choices"] == [] and set(chunks[-1]["usage"]) == {"prompt_tokens", "total_tokens",
+                                                                          "completion_tokens"}
+
+
+def test_image_tokens_are_reported_only_when_asked_for() -> None:
+    port = pick_free_port()
+    proc = subprocess.Popen(vllm_argv(port, "--enable-prompt-tokens-details"), cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        usage = chat(f"http://127.0.0.1:{port}", [png_url()], max_tokens=4096).json()["usage"]
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert usage["prompt_tokens_details"]["multimodal_tokens"]["image"] > 0
 
 
 def test_a_whole_answer_keeps_reasoning_apart(engine: tuple[str, Path]) -> None:
-    message = chat(engine[0], [png_url()], max_tokens=4096).json()["choices"][0]["message"]
+    reply = chat(engine[0], [png_url()], max_tokens=4096).json()
+    message = reply["choices"][0]["message"]
     assert message["reasoning"] and message["content"] and "reasoning_content" not in message
+    assert "prompt_tokens_details" not in reply["usage"]
 
 
 def test_metrics_use_vllms_names(engine: tuple[str, Path]) -> None:
