@@ -25,6 +25,7 @@ from standin.answers import (
 )
 from standin.media import ImageGrid, MediaItem, MediaLoadError, grid_for_model, load_image, load_video
 from standin.schema_answer import schema_of
+from standin.sglang_wire import error_body, sse, stream_chunk, usage_info
 
 NO_GRAMMAR = ("Grammar-based generation (json_schema, regex, ebnf, structural_tag) is not supported when the server "
               "is launched with --grammar-backend none")
@@ -83,45 +84,6 @@ class RequestError(Exception):
         self.status, self.message, self.err_type = status, message, err_type
 
 
-def error_body(status: int, message: str, err_type: str) -> dict:
-    """SGLang's ErrorResponse.model_dump()."""
-    return {"object": "error", "message": message, "type": err_type, "param": None, "code": status}
-
-
-def sse(payload: dict) -> bytes:
-    """One server-sent event as SGLang writes it."""
-    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
-
-
-def stream_chunk(chunk_id: str, created: int, model: str, *, role: str | None = None, content: str | None = None,
-                 finish_reason: str | None = None, matched_stop: int | None = None,
-                 reasoning: str | None = None) -> dict:
-    """sse_utils.build_sse_content: delta keeps reasoning_content (null unless set); role/content only when set."""
-    delta: dict = {"reasoning_content": reasoning}
-    if role is not None:
-        delta["role"] = role
-    if content is not None:
-        delta["content"] = content
-    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason,
-              "matched_stop": matched_stop}
-    return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]}
-
-
-def usage_info(prompt: int, completion: int, media: list[MediaItem]) -> dict:
-    """UsageInfo as UsageProcessor.calculate_token_usage fills it (details only when media was sent)."""
-    image_tokens = sum(item.tokens for item in media if item.kind == "image")
-    video_tokens = sum(item.tokens for item in media if item.kind == "video")
-    details = None
-    if image_tokens or video_tokens:
-        details = {"cached_tokens": 0}
-        if image_tokens:
-            details["image_tokens"] = image_tokens
-        if video_tokens:
-            details["video_tokens"] = video_tokens
-    return {"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion,
-            "prompt_tokens_details": details, "reasoning_tokens": 0, "completion_tokens_details": None}
-
-
 class StandinHandler(BaseHTTPRequestHandler):
     """Routes: /health, /health_generate, /v1/models, /metrics, /model_info, /v1/chat/completions, /standin/stats."""
 
@@ -141,6 +103,21 @@ class StandinHandler(BaseHTTPRequestHandler):
             sys.stdout.flush()
         except OSError:
             pass  # the app reading our output was killed: like SGLang's logging, keep serving without a log
+
+    # What the vLLM flavour (standin/vllm_flavor.py) answers differently: error body, chunk, message, usage, URLs.
+    error_body = staticmethod(error_body)
+    chunk = staticmethod(stream_chunk)
+    usage = stream_usage = staticmethod(usage_info)
+
+    def message(self, reasoning: str | None, text: str) -> dict:
+        return {"role": "assistant", "content": text, "reasoning_content": reasoning}
+
+    def check_media(self, kind: str, index: int, url: str) -> None:
+        """Refuse a media URL before it is read (SGLang reads any)."""
+
+    def too_long(self, prompt: int) -> RequestError:
+        return RequestError(400, f"The input ({prompt} tokens) is longer than the model's context length "
+                                 f"({self.state.context_length} tokens).", "BadRequestError")
 
     def _send_json(self, status: int, payload: object) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()
@@ -224,11 +201,10 @@ class StandinHandler(BaseHTTPRequestHandler):
             media = self._load_media(request["messages"])
             prompt = prompt_tokens(request["messages"], media)
             if prompt >= self.state.context_length:
-                raise RequestError(400, f"The input ({prompt} tokens) is longer than the model's context length "
-                                        f"({self.state.context_length} tokens).", "BadRequestError")
+                raise self.too_long(prompt)
         except RequestError as error:
             self.state.bump(errors=1)
-            return self._send_json(error.status, error_body(error.status, error.message, error.err_type))
+            return self._send_json(error.status, self.error_body(error.status, error.message, error.err_type))
         schema = schema_of(request)
         with self.state.lock:
             self.state.last_response_format = request.get("response_format")
@@ -236,8 +212,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             # the scheduler aborts the request (400); a stream gets it as an error chunk after its headers
             self.state.bump(errors=1)
             if request.get("stream"):
-                return self._stream_error(error_body(400, NO_GRAMMAR, "BadRequestError"))
-            return self._send_json(400, error_body(400, NO_GRAMMAR, "BadRequestError"))
+                return self._stream_error(self.error_body(400, NO_GRAMMAR, "BadRequestError"))
+            return self._send_json(400, self.error_body(400, NO_GRAMMAR, "BadRequestError"))
         max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
         answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative,
                                schema)
@@ -270,6 +246,7 @@ class StandinHandler(BaseHTTPRequestHandler):
                 if kind is None:
                     continue
                 url = str((part.get(part["type"]) or {}).get("url", ""))
+                self.check_media(kind, counts[kind], url)
                 try:
                     media.append(load_image(url, self.state.grid) if kind == "image" else load_video(url))
                 except MediaLoadError as error:
@@ -299,10 +276,10 @@ class StandinHandler(BaseHTTPRequestHandler):
         completion = len(answer.pieces) + (1 if answer.finish_reason == "stop" else 0)
         matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None
         reasoning, text = self._parsed(answer)
-        choice = {"index": 0, "message": {"role": "assistant", "content": text, "reasoning_content": reasoning},
+        choice = {"index": 0, "message": self.message(reasoning, text),
                   "logprobs": None, "finish_reason": answer.finish_reason, "matched_stop": matched}
         payload = {"id": uuid.uuid4().hex, "object": "chat.completion", "created": int(time.time()),
-                   "model": request["model"], "choices": [choice], "usage": usage_info(prompt, completion, media),
+                   "model": request["model"], "choices": [choice], "usage": self.usage(prompt, completion, media),
                    "metadata": None}
         with state.lock:
             state.generation_tokens_total += completion
@@ -328,23 +305,23 @@ class StandinHandler(BaseHTTPRequestHandler):
         sent = 0
         try:
             time.sleep(state.ttft_s)
-            self._write(sse(stream_chunk(chunk_id, created, model, role="assistant", content="")))
+            self._write(sse(self.chunk(chunk_id, created, model, role="assistant", content="")))
             parsed = state.reasoning_parser is not None and answer.reasoning_pieces
             for index, piece in enumerate(answer.pieces):
                 if crash and sent >= CRASH_AFTER_PIECES:
                     _crash()
                 time.sleep(state.tpot_s)
                 if not parsed or index > answer.reasoning_pieces:
-                    self._write(sse(stream_chunk(chunk_id, created, model, content=piece)))
+                    self._write(sse(self.chunk(chunk_id, created, model, content=piece)))
                 elif index < answer.reasoning_pieces:  # the parser's reasoning delta; </think> itself sends nothing
-                    self._write(sse(stream_chunk(chunk_id, created, model, reasoning=piece)))
+                    self._write(sse(self.chunk(chunk_id, created, model, reasoning=piece)))
                 sent += 1
             completion = sent + (1 if answer.finish_reason == "stop" else 0)
             matched = EOS_TOKEN_ID if answer.finish_reason == "stop" else None
-            self._write(sse(stream_chunk(chunk_id, created, model, finish_reason=answer.finish_reason,
+            self._write(sse(self.chunk(chunk_id, created, model, finish_reason=answer.finish_reason,
                                          matched_stop=matched)))
             if include_usage:
-                usage = usage_info(prompt, completion, media)
+                usage = self.stream_usage(prompt, completion, media)
                 self._write(sse({"id": chunk_id, "object": "chat.completion.chunk", "created": created,
                                  "model": model, "choices": [], "usage": usage}))
             self._write(b"data: [DONE]\n\n")

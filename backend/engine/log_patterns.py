@@ -5,16 +5,18 @@ The patterns are SGLang's own log lines (sglang/srt: model_runner "Load weight b
 kv_cache_configurator "Memory pool end", cuda_graph_setup "Capture decode CUDA graph begin/end" and
 "Capturing batches (bs=.. avail_mem=..):  50%", http_server "The server is fired up and ready to roll!"),
 uvicorn's start-up lines, huggingface_hub's download bars, and the errors torch, argparse, uvicorn and
-huggingface_hub print when a start fails.
+huggingface_hub print when a start fails. vLLM's own lines and errors are in vllm_log.py; both engines' rules
+are in the two registries below.
 """
 
 from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from backend.engine import vllm_log
 from backend.engine.status import LOADING_ORDER, PHASE_START_FRACTION, FailureCause, FailureKind, Phase
 
 
@@ -45,7 +47,21 @@ PHASE_RULES: tuple[_PhaseRule, ...] = (
     _rule(Phase.CUDA_GRAPHS, r"Capture .*graph end", 1.0),
     _rule(Phase.WARMING_UP, r"Uvicorn running on|Application startup complete", 0.1),
     _rule(Phase.WARMING_UP, r"The server is fired up and ready to roll", 0.5),
+    *(_rule(phase, regex, fraction) for phase, regex, fraction in vllm_log.VLLM_PHASES),
 )
+
+KV_TOKEN_PATTERNS = (re.compile(r"KV Cache is allocated\..*?#tokens: (\d+)"), re.compile(r"max_total_num_tokens=(\d+)"),
+                     re.compile(vllm_log.VLLM_KV_TOKENS))
+
+
+def kv_cache_tokens(lines: Iterable[str]) -> int | None:
+    """The KV-cache size in tokens the engine reported last (SGLang's or vLLM's line), or None."""
+    found = None
+    for line in lines:
+        for pattern in KV_TOKEN_PATTERNS:
+            if match := pattern.search(line):
+                found = int(match.group(1).replace(",", ""))
+    return found
 
 
 @dataclass(frozen=True)
@@ -116,15 +132,20 @@ class _FailureRule:
     kind: FailureKind
     pattern: re.Pattern[str]
     summary: str
-    suggestion: str
+    suggestion: str | Callable[[dict[str, str | None]], str]  # a function of the pattern's named groups
+
+    def cause(self, match: re.Match[str], line: str) -> FailureCause:
+        suggestion = self.suggestion if isinstance(self.suggestion, str) else self.suggestion(match.groupdict())
+        return FailureCause(self.kind, self.summary, suggestion, line.strip()[:500])
 
 
-def _failure(kind: FailureKind, regex: str, summary: str, suggestion: str) -> _FailureRule:
-    return _FailureRule(kind, re.compile(regex, re.IGNORECASE), summary, suggestion)
+def _failure(kind: FailureKind, regex: str, summary: str, suggestion: object) -> _FailureRule:
+    return _FailureRule(kind, re.compile(regex, re.IGNORECASE), summary, suggestion)  # type: ignore[arg-type]
 
 
 # Checked in this order: the first rule whose pattern appears anywhere in the tail wins.
 FAILURE_RULES: tuple[_FailureRule, ...] = (
+    *(_failure(*rule) for rule in vllm_log.VLLM_FAILURES),
     _failure(
         FailureKind.ENGINE_NOT_INSTALLED,
         r"No module named '?(?:sglang|vllm)\b",
@@ -157,7 +178,8 @@ FAILURE_RULES: tuple[_FailureRule, ...] = (
         r"--mem-fraction-static|out of memory",
         "The GPU ran out of memory.",
         "Try the next smaller plan: a smaller model, more GPUs (tensor parallel), a shorter context length, "
-        "or a lower --mem-fraction-static; free GPU memory held by other programs.",
+        "or a lower memory share (--mem-fraction-static / --gpu-memory-utilization); free GPU memory held by other "
+        "programs.",
     ),
     _failure(
         FailureKind.MODEL_GATED,
@@ -181,7 +203,10 @@ FAILURE_RULES: tuple[_FailureRule, ...] = (
         "The model was not found (wrong Hugging Face id or local path).",
         "Check the model id or folder; a local folder needs config.json and the weights.",
     ),
+    _failure(*vllm_log.VLLM_CONFIG_ERROR),
 )
+_ENGINE_INIT_FAILED = re.compile(vllm_log.ENGINE_INIT_FAILED)
+_EXCEPTION_LINE = re.compile(vllm_log.EXCEPTION_LINE)
 
 
 def describe_exit_code(exit_code: int | None) -> str:
@@ -208,8 +233,10 @@ def classify_failure(
     """Name the cause of a failed start or a crash from the log tail and the exit status."""
     for rule in FAILURE_RULES:
         for line in lines:
-            if rule.pattern.search(line):
-                return FailureCause(rule.kind, rule.summary, rule.suggestion, line.strip()[:500])
+            if match := rule.pattern.search(line):
+                return rule.cause(match, line)
+    if (engine_core := _engine_core_failure(lines)) is not None:
+        return engine_core
     how = describe_exit_code(exit_code)
     if while_serving:
         return FailureCause(
@@ -230,4 +257,22 @@ def classify_failure(
         f"The engine stopped while starting ({how}).",
         "Read the last log lines below.",
         last_lines(lines),
+    )
+
+
+def _engine_core_failure(lines: Sequence[str]) -> FailureCause | None:
+    """vLLM's "Engine core initialization failed. See root cause above": the last exception line above it (the
+    engine core's own "EngineCore failed to start." comes before its traceback, so the tail's end is searched)."""
+    marks = [index for index, line in enumerate(lines) if _ENGINE_INIT_FAILED.search(line)]
+    if not marks:
+        return None
+    generic = [index for index in marks if "initialization failed" in lines[index]]
+    end = generic[-1] if generic else len(lines)
+    root = next((line for line in reversed(lines[:end]) if _EXCEPTION_LINE.search(line)
+                 and not _ENGINE_INIT_FAILED.search(line)), lines[marks[-1]])
+    return FailureCause(
+        FailureKind.ENGINE_INIT_FAILED,
+        "vLLM's engine core failed while starting.",
+        "The line below is the root cause vLLM reported; the log above it holds the whole traceback.",
+        root.strip()[:500],
     )

@@ -68,6 +68,10 @@ class FailureKind(StrEnum):
     MODEL_GATED = "model_gated"
     NO_NETWORK = "no_network"
     ENGINE_NOT_INSTALLED = "engine_not_installed"
+    KV_CACHE_TOO_SMALL = "kv_cache_too_small"  # vLLM: the pool cannot hold one full-length request
+    GPU_MEMORY_TAKEN = "gpu_memory_taken"  # vLLM: other processes hold the memory the plan's share needs
+    UNSUPPORTED_MODEL = "unsupported_model"
+    ENGINE_INIT_FAILED = "engine_init_failed"  # vLLM's engine core died starting, for a reason no rule names
     CRASHED = "crashed"
     UNRESPONSIVE = "unresponsive"
     TIMEOUT = "timeout"

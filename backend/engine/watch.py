@@ -131,7 +131,7 @@ class EngineWatcher:
         run.stop_requested.set()
         remove_record(self._runs_dir, run.plan.port)
         alternative = getattr(run.plan, "alternative", None)
-        if cause.kind is FailureKind.OOM and alternative is not None:
+        if cause.kind in (FailureKind.OOM, FailureKind.KV_CACHE_TOO_SMALL) and alternative is not None:
             cause = replace(cause, suggestion=f"Try the next plan: {alternative.served_model_name} on "
                                               f"{len(alternative.gpu_ids)} GPU(s), tp {alternative.tp}, "
                                               f"context {alternative.context_length}. {cause.suggestion}")
