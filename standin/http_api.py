@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
@@ -198,7 +199,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         self.state.bump(requests=1)
         try:
             request = self._parse(body)
-            media = self._load_media(request["messages"])
+            media = self._load_media(request["messages"], self.video_sampling(request))
             prompt = prompt_tokens(request["messages"], media)
             if prompt >= self.state.context_length:
                 raise self.too_long(prompt)
@@ -236,7 +237,12 @@ class StandinHandler(BaseHTTPRequestHandler):
                                "Bad Request")
         return request
 
-    def _load_media(self, messages: list[dict]) -> list[MediaItem]:
+    def video_sampling(self, request: dict) -> Callable[[int, float], int] | None:
+        """How this engine picks a video's frames for this request (None: SGLang's 2 fps rule)."""
+        return None
+
+    def _load_media(self, messages: list[dict], frames_for: Callable[[int, float], int] | None = None
+                    ) -> list[MediaItem]:
         media: list[MediaItem] = []
         counts = {"image": 0, "video": 0}
         for message in messages:
@@ -248,7 +254,7 @@ class StandinHandler(BaseHTTPRequestHandler):
                 url = str((part.get(part["type"]) or {}).get("url", ""))
                 self.check_media(kind, counts[kind], url)
                 try:
-                    media.append(load_image(url, self.state.grid) if kind == "image" else load_video(url))
+                    media.append(load_image(url, self.state.grid) if kind == "image" else load_video(url, frames_for))
                 except MediaLoadError as error:
                     raise self._media_error(kind, counts[kind], error) from error
                 counts[kind] += 1

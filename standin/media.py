@@ -14,6 +14,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
@@ -136,8 +137,9 @@ def _video_frames(total_frames: int, fps: float) -> int:
     return frames
 
 
-def load_video(url: str) -> MediaItem:
-    """Decode a video's header with OpenCV and count its tokens like SGLang's Qwen-VL video path."""
+def load_video(url: str, frames_for: Callable[[int, float], int] | None = None) -> MediaItem:
+    """Decode a video's header with OpenCV and count its tokens like SGLang's Qwen-VL video path; frames_for
+    (total frames, fps) -> frames sampled replaces SGLang's 2 fps rule (another engine's sampling)."""
     import cv2
 
     data = read_media_bytes(url)
@@ -155,7 +157,7 @@ def load_video(url: str) -> MediaItem:
             capture.release()
     if not readable or total <= 0 or fps <= 0 or width <= 0 or height <= 0:
         raise MediaLoadError("Could not decode video: no readable frames")
-    frames = _video_frames(total, fps)
+    frames = (frames_for or _video_frames)(total, fps)
     max_pixels = max(min(VIDEO_MAX_PIXELS, VIDEO_TOTAL_PIXELS / frames * FRAME_FACTOR), int(VIDEO_MIN_PIXELS * 1.05))
     input_h, input_w = smart_resize(height, width, min_pixels=VIDEO_MIN_PIXELS, max_pixels=int(max_pixels))
     tokens = (frames // FRAME_FACTOR) * (input_h // FACTOR) * (input_w // FACTOR)

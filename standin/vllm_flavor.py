@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socketserver
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -32,6 +34,7 @@ from standin.media import MediaItem
 from standin.vllm_boot import VLLM_VERSION, api_server_lines, argument_error, port_error, run_vllm_boot
 
 # Routes only SGLang has: vLLM answers them 404.
+VLLM_DEFAULT_FRAMES = 32  # VideoMediaIO(num_frames=32)
 SGLANG_ONLY = ("/model_info", "/get_model_info", "/get_server_info", "/health_generate", "/flush_cache",
                "/server_info")
 MM_SUGGESTION = ("Make sure that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens. "
@@ -113,6 +116,20 @@ class VllmHandler(StandinHandler):
         if allowed not in path.resolve().parents:
             raise RequestError(400, f"The file path {path} must be a subpath of `--allowed-local-media-path "
                                     f"{allowed}`.", "BadRequestError")
+
+    def video_sampling(self, request: dict) -> Callable[[int, float], int]:
+        """vLLM's: VideoMediaIO takes 32 frames unless the request's media_io_kwargs say otherwise (-1: every
+        frame), and at most duration x fps when fps is given (vllm/multimodal/video.py compute_frames_index_to_sample,
+        vllm/multimodal/media/video.py:97)."""
+        asked = ((request.get("media_io_kwargs") or {}).get("video") or {})
+        num_frames, fps = int(asked.get("num_frames", VLLM_DEFAULT_FRAMES)), float(asked.get("fps", -1))
+
+        def frames_for(total: int, video_fps: float) -> int:
+            frames = min(num_frames, total) if num_frames > 0 else total
+            if fps > 0:
+                frames = min(frames, math.floor(total / video_fps * fps))
+            return max(1, frames)
+        return frames_for
 
     def too_long(self, prompt: int) -> RequestError:
         return RequestError(400, f"The decoder prompt (length {prompt}) is longer than the maximum model length of "

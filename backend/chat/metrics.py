@@ -68,11 +68,15 @@ class AnswerClock:
 
 
 def _reported_vision(details: Any) -> int | None:
-    """image_tokens + video_tokens from SGLang's prompt_tokens_details (extra fields to the openai SDK)."""
+    """Image and video tokens from prompt_tokens_details (extra fields to the openai SDK): SGLang's image_tokens
+    and video_tokens, or vLLM's multimodal_tokens {"image": n, "video": m} (with --enable-prompt-tokens-details)."""
     if details is None:
         return None
     values = [getattr(details, name, None) for name in ("image_tokens", "video_tokens")]
-    present = [int(value) for value in values if value is not None]
+    by_modality = getattr(details, "multimodal_tokens", None)
+    if isinstance(by_modality, dict):
+        values += [by_modality.get(name) for name in ("image", "video")]
+    present = [int(value) for value in values if isinstance(value, (int, float))]
     return sum(present) if present else None
 
 
