@@ -55,6 +55,11 @@ def vllm_plans() -> list[LaunchPlan]:
     return [plan for plan in plans if plan.fits]
 
 
+def serve_args(argv: tuple[str, ...]) -> list[str]:
+    """The words after `serve`, whatever starts the command (`vllm`, or a resolved path to it)."""
+    return list(argv[argv.index("serve") + 1:])
+
+
 def flag(argv: tuple[str, ...], name: str) -> str | None:
     return argv[argv.index(name) + 1] if name in argv else None
 
@@ -73,9 +78,8 @@ def vllm_answer(plans_by_argv, tmp_path_factory) -> dict:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(reason)
         pytest.skip(reason)
-    argvs = [list(argv[2:]) for argv in plans_by_argv]
-    first = next(iter(plans_by_argv))
-    argvs += [[*first[2:], *tail] for tail in REFUSED_TAILS.values()]
+    argvs = [serve_args(argv) for argv in plans_by_argv]
+    argvs += [[*argvs[0], *tail] for tail in REFUSED_TAILS.values()]
     folder = tmp_path_factory.mktemp("vllm-parse")
     (folder / "argvs.json").write_text(json.dumps(argvs), encoding="utf-8")
     # VLLM_TARGET_DEVICE=cpu: vLLM's CPU platform, as this machine has no GPU (engine-args defaults ask a platform).
@@ -112,7 +116,7 @@ def test_the_plans_span_every_matrix(plans_by_argv):
 
 
 def test_every_vllm_plan_parses_with_the_pinned_vllm(plans_by_argv, vllm_answer):
-    rejected = {" ".join(argv[2:]): result["error"]
+    rejected = {" ".join(serve_args(argv)): result["error"]
                 for argv, result in zip(plans_by_argv, vllm_answer["results"]) if not result["ok"]}
     assert rejected == {}
 
