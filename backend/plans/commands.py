@@ -36,6 +36,9 @@ ROCM_SGLANG_ENV: dict[str, str] = {
     "TORCHINDUCTOR_MAX_AUTOTUNE_POINTWISE": "1",
 }
 ROCM_VLLM_ENV: dict[str, str] = {"VLLM_ROCM_USE_AITER": "1"}
+# vLLM's name for a family's tool-call parser where SGLang's differs: SGLang's qwen (<tool_call>{json}</tool_call>)
+# is vLLM's hermes; vLLM refuses to start on a name it has not registered.
+VLLM_TOOL_CALL_PARSERS = {"qwen": "hermes"}
 
 
 def vendor_env(vendor: str, engine: str, gpu_ids: tuple[int, ...]) -> dict[str, str]:
@@ -54,7 +57,8 @@ def model_flags(model: ModelSpec, engine: str, expert_parallel_size: int) -> tup
     family = FAMILIES.get(model.family)
     flags: list[str] = ["--reasoning-parser", "qwen3"] if model.thinking else []
     if family is not None and family.tool_call_parser:
-        flags += ["--tool-call-parser", family.tool_call_parser]
+        parser = family.tool_call_parser
+        flags += ["--tool-call-parser", VLLM_TOOL_CALL_PARSERS.get(parser, parser) if engine == "vllm" else parser]
         if engine == "vllm":
             flags.append("--enable-auto-tool-choice")
     if expert_parallel_size > 1:
