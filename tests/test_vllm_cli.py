@@ -136,6 +136,7 @@ def test_vllm_reads_the_plans_model_address_and_key(parsed_plans):
         assert parsed["model"] == plan.model and parsed["served_model_name"] == [plan.served_model_name], argv
         assert (parsed["host"], parsed["port"], parsed["api_key"]) == (plan.host, plan.port, [plan.api_key]), argv
         assert parsed["allowed_local_media_path"] == (flag(argv, "--allowed-local-media-path") or ""), argv
+        assert parsed["enable_prompt_tokens_details"] is True, argv  # usage counts image and video tokens
 
 
 def test_vllm_reads_the_plans_quantization(parsed_plans):

@@ -25,7 +25,8 @@ from vllm.utils.argparse_utils import FlexibleArgumentParser
 ENGINE_FIELDS = ("model", "served_model_name", "tensor_parallel_size", "data_parallel_size", "max_model_len",
                  "gpu_memory_utilization", "limit_mm_per_prompt", "quantization", "kv_cache_dtype", "dtype",
                  "reasoning_parser", "enable_expert_parallel", "allowed_local_media_path")
-FRONTEND_FIELDS = ("host", "port", "api_key", "tool_call_parser", "enable_auto_tool_choice")
+FRONTEND_FIELDS = ("host", "port", "api_key", "tool_call_parser", "enable_auto_tool_choice",
+                   "enable_prompt_tokens_details")
 
 
 def cli_parser() -> tuple[FlexibleArgumentParser, ServeSubcommand]:

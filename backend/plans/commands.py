@@ -115,6 +115,8 @@ def vllm_argv(model_path: str, served_name: str, host: str, port: int, api_key: 
     if utilization is not None:  # None: --engine-args gives its own
         argv += ["--gpu-memory-utilization", f"{utilization:.2f}"]
     argv += ["--limit-mm-per-prompt", json.dumps(VLLM_MM_LIMITS)]
+    # usage then counts image and video tokens apart (multimodal_tokens) and cached tokens, as SGLang's does
+    argv.append("--enable-prompt-tokens-details")
     return tuple(argv + list(extra))
 
 
