@@ -48,7 +48,7 @@ aiohttp, httpx, anyio, uvloop, prometheus-client, psutil, regex, pyyaml, einops,
 safetensors, cloudpickle, filelock, requests, tqdm, py-cpuinfo, click, h11, annotated-doc are there). Left out
 as optional (imported only inside functions for features not used here): torchcodec and PyNvVideoCodec
 (VLLM_VIDEO_LOADER_BACKEND defaults to opencv), compressed-tensors (only for compressed-tensors checkpoints),
-llguidance / outlines-core / lm-format-enforcer (other structured-output backends; xgrammar is carried),
+outlines-core / lm-format-enforcer (other structured-output backends; xgrammar and llguidance are carried),
 mistral-common, anthropic, mcp, opentelemetry-*, tilelang, quack-kernels, nvidia-cutlass-dsl, humming-kernels,
 tokenspeed-mla, nvtx, nvidia-cudnn-frontend, fastsafetensors, numba (the image has one), ijson, lark.
 --no-flashinfer drops FlashInfer (then the env script sets VLLM_USE_FLASHINFER_SAMPLER=0: vLLM's default
@@ -79,7 +79,9 @@ VLLM = "vllm==0.26.0"
 # entrypoints.cli.main, v1.engine.core, v1.worker.gpu_worker/gpu_model_runner, models.qwen2_5_vl/qwen3_vl,
 # platforms.cuda, v1.attention.backends.flash_attn, v1.sample.sampler, multimodal.video), or at run time on it
 # (blake3: the default VLLM_MM_HASHER_ALGORITHM; setproctitle: engine-core process titles; depyf: wrapper.py),
-# that the GPU image lacks, plus what those need. Versions: newest that satisfy vllm 0.26.0's pins.
+# that the GPU image lacks, plus what those need. Checked by importing the serve path with this bundle on
+# PYTHONPATH over a Python 3.12 venv holding only image packages (torch 2.11.0+cu130, transformers 5.17.0, ...),
+# no GPU (docs/research/vllm-gpu-rig.md). Versions: newest that satisfy vllm 0.26.0's pins.
 DEPS = (
     "cachetools==8.0.3", "blake3==1.0.11", "cbor2==6.3.0", "msgspec==0.23.0", "pyzmq==27.3.0", "pybase64==1.5.1",
     "partial-json-parser==0.2.1.1.post7", "setproctitle==1.3.8",
@@ -92,6 +94,7 @@ DEPS = (
     "model-hosting-container-standards==0.1.16", "jmespath==1.1.0",  # imported by api_server (sagemaker router)
     "depyf==0.20.0", "astor==0.8.1", "dill==0.4.1",
     "xgrammar==0.2.7", "apache-tvm-ffi==0.1.10",  # structured outputs; 0.2.8+ needs tvm-ffi>=0.1.11, vllm pins 0.1.10
+    "llguidance==1.7.6",  # v1/structured_output/__init__ -> backend_guidance: needed at import (import test)
 )
 FLASHINFER = ("flashinfer-python==0.6.14", "cuda-tile==1.7.0")
 
