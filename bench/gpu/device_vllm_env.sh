@@ -65,6 +65,11 @@ if [ -f "$VLLM_STAGE/.site_ok" ]; then
   export QWEN_MODEL_DIR="$VLLM_STAGE/models/model-7b"
   export VLLM_DUMMY_FLAGS="--load-format dummy --max-model-len 32768"
   vllm() { python3 -m vllm.entrypoints.cli.main "$@"; }
+  # the app's supervisor starts vLLM plans with a program (--vllm / QWEN_STUDIO_VLLM), not a shell function
+  mkdir -p "$VLLM_STAGE/bin"
+  printf '#!/bin/sh\nexec python3 -m vllm.entrypoints.cli.main "$@"\n' >"$VLLM_STAGE/bin/vllm"
+  chmod +x "$VLLM_STAGE/bin/vllm"
+  export QWEN_STUDIO_VLLM="$VLLM_STAGE/bin/vllm"
   export VLLM_READY=1
   python3 -c "import vllm; print('vllm', vllm.__version__)"
 fi

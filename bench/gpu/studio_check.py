@@ -3,6 +3,9 @@ JSON lines.
 
     source .whl/carry/device_env.sh
     python3 bench/gpu/studio_check.py --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
+    # vLLM (bench/gpu/device_vllm_env.sh staged and sourced: docs/research/vllm-gpu-rig.md)
+    python3 bench/gpu/studio_check.py --engine vllm --model-path "$QWEN_MODEL_DIR" --engine-args "--load-format dummy" \
+        --context-length 32768
 
 Steps: plan for the detected GPUs -> Studio.launch (phases to ready) -> Studio.ask with a 12 MP photo (sent size,
 vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> Studio.ground of a pasted answer in
@@ -54,12 +57,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-path", required=True)
     parser.add_argument("--engine-args", default="")
+    parser.add_argument("--engine", choices=("sglang", "vllm"), default="sglang",
+                        help="vllm: the plan's `vllm` is $QWEN_STUDIO_VLLM (bench/gpu/device_vllm_env.sh sets it)")
+    parser.add_argument("--context-length", type=int, default=None)
     parser.add_argument("--ready-timeout", type=float, default=420.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="studio-check-"))
     detected = tuple(detect_gpus())
     emit("gpus", gpus=[gpu.spec.label for gpu in detected])
-    request = PlanRequest(model=args.model_path, hardware="auto", gpus="1", engine_args=args.engine_args)
+    request = PlanRequest(model=args.model_path, hardware="auto", gpus="1", engine_args=args.engine_args,
+                          engine=args.engine, context_length=args.context_length)
     supervisor = Supervisor(work / "runs", SupervisorSettings(ready_timeout_s=args.ready_timeout))
     studio = Studio(supervisor, StudioSettings(work_dir=work / "studio", default_request=request), detected)
     admin = studio.viewer()
