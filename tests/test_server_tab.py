@@ -85,7 +85,7 @@ def test_detach_asks_first_and_attach_brings_the_server_back(attached, browser) 
 def test_a_server_without_metrics_says_so_instead_of_an_empty_plot(attached, browser) -> None:
     ui, _endpoint = attached
     page = open_page(browser, ui.url, DESKTOP)
-    page.get_by_text("This server exports no metrics").wait_for(timeout=10_000)
+    page.get_by_text("This server exports no load metrics").wait_for(timeout=10_000)
     assert not page.locator("#server-plot").is_visible()
     page.context.close()
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from backend.engine.load_history import ServerSample
 from backend.engine.status import LOADING_ORDER, Mode, Phase, ServerStatus
+from backend.engines import get_engine
 from backend.plans.commands import ANY_INTERFACE
 from backend.plans.planner import LaunchPlan
 from backend.studio.settings import NO_GPU
@@ -110,7 +111,7 @@ def plan_markdown(plan: LaunchPlan, viewer: Viewer) -> str:
     else:
         where = f"at `{plan.base_url}/v1`"
     head = (f"### {plan.hardware}: tp {plan.tp}, dp {plan.dp}, context {plan.context_length:,} tokens\n\n"
-            f"{plan.engine} serves `{plan.served_model_name}` {where}")
+            f"{get_engine(plan.engine).label} serves `{plan.served_model_name}` {where}")
     body = "\n".join(f"- {line}" for line in plan.explanation)
     tail = "" if viewer.admin else "\n\n*Read-only public demo: the admin launches and stops the engine.*"
     return f"{head}\n\n{body}{tail}"

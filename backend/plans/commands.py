@@ -130,7 +130,8 @@ def portable_command(env: dict[str, str], argv: tuple[str, ...]) -> str:
     """The command to paste on another machine: `python3` instead of this host's interpreter path, one flag
     (with its value) per line, so it never wraps inside a flag."""
     words = ["python3" if index == 0 and word == sys.executable else word for index, word in enumerate(argv)]
-    head_length = 3 if len(words) >= 3 and words[1] == "-m" else 1
+    # the program with its module (`python3 -m sglang.launch_server`) or subcommand and model (`vllm serve M`)
+    head_length = 3 if len(words) >= 3 and words[1] in ("-m", "serve") else 1
     lines = [" ".join([*(f"{name}={shlex.quote(value)}" for name, value in env.items()),
                        *map(shlex.quote, words[:head_length])])]
     for word in words[head_length:]:
