@@ -4,16 +4,21 @@ gauges, how an attached one is recognised, and the program that starts it. Messa
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import openai
 import pytest
 
 from backend.chat.errors import BadMedia, ContextTooLong, RequestFailed, explain, server_message
 from backend.endpoint import Endpoint
+from backend.engine.process_tree import process_create_time, running_with_cmdline
 from backend.engine.status import FailureKind
-from backend.engine.supervisor import missing_program, with_program
+from backend.engine.supervisor import Supervisor, missing_program, with_program
 from backend.engines import SGLANG, VLLM, engine_for_owner, get_engine, vllm_program
 from backend.plans.planner import PlanRequest, make_plan
+from tests.helpers import TEST_SETTINGS, wait_until
 
 
 def vllm_error(status: int, message: str, kind: str = "BadRequestError") -> openai.APIStatusError:
@@ -103,3 +108,30 @@ def test_no_vllm_anywhere_is_said_plainly(monkeypatch):
 def test_an_sglang_plan_is_started_as_planned():
     plan = make_plan(PlanRequest(model="7B", hardware="H100", gpus="1"))
     assert with_program(plan, "/venvs/vllm/bin/vllm") is plan
+
+
+def test_a_vllm_started_from_a_script_is_recognised_as_the_recorded_engine(tmp_path):
+    # `vllm` is a console script: the kernel shows `python3 /env/bin/vllm serve ...`; adoption after a restart of
+    # the app must still know it (else it would leave it running on the GPU and start a second one)
+    program = tmp_path / "bin" / "vllm"
+    program.parent.mkdir()
+    program.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    program.chmod(0o755)
+    argv = [str(program), "serve", "Qwen/Qwen2.5-VL-7B-Instruct", "--port", "8123"]
+    process = subprocess.Popen(argv)
+    try:
+        assert wait_until(lambda: running_with_cmdline(process.pid, argv, process_create_time(process.pid)), 10)
+        assert not running_with_cmdline(process.pid, [*argv[:-1], "8124"])
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+def test_a_recorded_vllm_run_matches_its_plan_for_adoption(monkeypatch, tmp_path):
+    monkeypatch.setenv("QWEN_STUDIO_VLLM", "/venvs/vllm/bin/vllm")
+    plan = make_plan(PlanRequest(model="7B", hardware="H100", gpus="1", engine="vllm"))
+    supervisor = Supervisor(tmp_path / "runs", TEST_SETTINGS)
+    try:
+        assert supervisor._started_argv(plan) == with_program(plan, "").argv != plan.argv
+    finally:
+        supervisor.close()

@@ -122,14 +122,22 @@ def _name(proc: psutil.Process) -> str:
 
 
 def running_with_cmdline(pid: int, cmdline: Sequence[str], create_time: float | None = None) -> bool:
-    """True when pid is alive and runs exactly cmdline (and started at create_time, when given)."""
+    """True when pid is alive and runs cmdline (and started at create_time, when given). A program that is a
+    script shows up with its interpreter in front (`python3 /env/bin/vllm serve ...`, or what a launcher exec'd),
+    so its arguments after the program are what must match."""
     try:
         proc = psutil.Process(pid)
-        if not _alive(proc) or proc.cmdline() != list(cmdline):
+        if not _alive(proc) or not _runs(proc.cmdline(), list(cmdline)):
             return False
         return create_time is None or abs(proc.create_time() - create_time) < 1.0
     except psutil.Error:
         return False
+
+
+def _runs(actual: list[str], expected: list[str]) -> bool:
+    arguments = expected[1:]
+    return actual == expected or (bool(arguments) and len(actual) > len(arguments)
+                                  and actual[len(actual) - len(arguments):] == arguments)
 
 
 def process_create_time(pid: int) -> float | None:

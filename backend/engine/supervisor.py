@@ -171,10 +171,17 @@ class Supervisor:
         write_record(self.runs_dir, run.record())
         self._hold(run, note or f"Starting {plan.engine} for {plan.served_model_name}.")
 
+    def _started_argv(self, plan: LaunchPlan) -> tuple[str, ...]:
+        """The command this plan runs as (what a record of it holds): a vLLM plan's `vllm` resolved."""
+        try:
+            return with_program(plan, self.settings.vllm_program).argv
+        except FileNotFoundError:
+            return plan.argv
+
     def _adopt_locked(self, plan: LaunchPlan) -> bool:
         """Adopt the engine on plan.port when an earlier run of the app launched it and it is healthy."""
         record = read_record(self.runs_dir, plan.port)
-        if record is None or not record_matches(record, plan.argv):
+        if record is None or not record_matches(record, self._started_argv(plan)):
             return False
         if not probe(plan.base_url, "/health", record.api_key, timeout_s=5.0).ok:
             terminate_tree(record.pid, record.pid, self.settings.grace_s)  # our own stale engine: replace it
@@ -193,7 +200,7 @@ class Supervisor:
         adopted = False
         for record in orphaned_records(self.runs_dir):
             moved = plan.on_port(record.port)
-            if not adopted and record_matches(record, moved.argv) and self._adopt_locked(moved):
+            if not adopted and record_matches(record, self._started_argv(moved)) and self._adopt_locked(moved):
                 adopted = True
             else:
                 self._end_orphan(record)
