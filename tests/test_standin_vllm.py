@@ -131,13 +131,13 @@ def test_a_taken_port_fails_at_once_as_vllm_does() -> None:
                               timeout=30)
     lines = done.stdout.splitlines()
     assert done.returncode == 1 and lines[-1].endswith("OSError: [Errno 98] Address already in use")
-    assert classify_failure(lines, done.returncode).kind == "port_in_use"
+    assert classify_failure(lines, done.returncode, engine="vllm").kind == "port_in_use"
 
 
 def test_an_sglang_flag_is_refused_by_argparse() -> None:
     status, lines = run_to_exit("--tp-size", "2")
     assert status == 2 and "vllm serve: error: unrecognized arguments: --tp-size 2" in lines
-    assert classify_failure(lines, status).kind == "invalid_argument"
+    assert classify_failure(lines, status, engine="vllm").kind == "invalid_argument"
 
 
 @pytest.mark.parametrize(
@@ -153,20 +153,21 @@ def test_an_sglang_flag_is_refused_by_argparse() -> None:
 )
 def test_scripted_failures_are_named_from_their_root_cause(failure: str, kind: str, detail: str) -> None:
     status, lines = run_to_exit("--fail-at-start", failure)
-    cause = classify_failure(lines, status)
+    cause = classify_failure(lines, status, engine="vllm")
     assert status != 0 and cause.kind == kind
     assert detail in cause.evidence
 
 
 def test_the_kv_cache_failure_suggests_vllms_estimate() -> None:
     status, lines = run_to_exit("--fail-at-start", "kvcache")
-    assert "2048" in classify_failure(lines, status).suggestion  # the stand-in estimates a quarter of 8192
+    cause = classify_failure(lines, status, engine="vllm")
+    assert "2048" in cause.suggestion  # the stand-in estimates a quarter of 8192
 
 
 def test_a_missing_media_folder_stops_the_start() -> None:
     status, lines = run_to_exit("--allowed-local-media-path", "/no/such/folder")
     assert status == 1 and "Invalid `--allowed-local-media-path`: The path /no/such/folder does not exist." in lines[-1]
-    assert classify_failure(lines, status).kind == "invalid_argument"
+    assert classify_failure(lines, status, engine="vllm").kind == "invalid_argument"
 
 
 def test_the_model_card_is_vllms(engine: tuple[str, Path]) -> None:

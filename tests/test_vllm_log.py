@@ -117,7 +117,7 @@ def _tail(root_cause: str) -> list[str]:
 
 
 def test_a_kv_cache_too_small_for_the_context_suggests_the_length_vllm_estimated() -> None:
-    cause = classify_failure(_tail(KV_TOO_SMALL), 1)
+    cause = classify_failure(_tail(KV_TOO_SMALL), 1, engine="vllm")
     assert cause.kind == "kv_cache_too_small"
     assert cause.evidence == KV_TOO_SMALL
     assert "50512" in cause.suggestion and "--max-model-len" in cause.suggestion
@@ -128,7 +128,7 @@ def test_the_v0_engines_kv_cache_wording_is_read_too() -> None:
     line = ("ERROR 04-17 15:10:09 [engine.py:448] ValueError: The model's max seq len (8192) is larger than the "
             "maximum number of tokens that can be stored in KV cache (2400). Try increasing `gpu_memory_utilization` "
             "or decreasing `max_model_len` when initializing the engine.")
-    cause = classify_failure([line], 1)
+    cause = classify_failure([line], 1, engine="vllm")
     assert cause.kind == "kv_cache_too_small" and "2400" in cause.suggestion
 
 
@@ -165,19 +165,19 @@ def test_the_v0_engines_kv_cache_wording_is_read_too() -> None:
     ],
 )
 def test_vllm_failures_are_named(line: str, kind: str, hint: str) -> None:
-    cause = classify_failure(_tail(line), 1)
+    cause = classify_failure(_tail(line), 1, engine="vllm")
     assert cause.kind == kind
     assert cause.evidence == line.strip() and hint in cause.suggestion
 
 
 def test_the_root_cause_wins_over_the_engine_core_line() -> None:
     line = "(EngineCore_DP0 pid=7) torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB."
-    assert classify_failure(_tail(line), 1).kind == "oom"
+    assert classify_failure(_tail(line), 1, engine="vllm").kind == "oom"
 
 
 def test_an_unnamed_engine_core_failure_shows_its_root_cause() -> None:
     root = "(EngineCore_DP0 pid=7) KeyError: 'visual.blocks.0.attn.qkv.weight'"
-    cause = classify_failure([*_tail(root), "(APIServer pid=395085) sys.exit(main())"], 1)
+    cause = classify_failure([*_tail(root), "(APIServer pid=395085) sys.exit(main())"], 1, engine="vllm")
     assert cause.kind == "engine_init_failed"
     assert cause.evidence == root
 
@@ -186,3 +186,16 @@ def test_sglang_lines_are_not_read_as_vllm_phases() -> None:
     update = parse_phase_line("Capturing batches (bs=160 avail_mem=6.95 GB):  50%|█████     | 18/36")
     assert update is not None and update.phase == Phase.CUDA_GRAPHS and update.fraction == 0.5
     assert parse_phase_line("[2026-01-05 10:00:12 TP0] Memory pool end. avail mem=7.60 GB").phase == Phase.KV_CACHE
+
+
+def test_sglangs_own_unsupported_architecture_line_is_not_told_as_vllms():
+    # sglang/srt/models/registry.py: "Model architectures [...] are not supported for now"
+    line = "ValueError: Model architectures ['FooForCausalLM'] are not supported for now. Supported architectures: ..."
+    cause = classify_failure(["Load weight begin.", line], 1)
+    assert "vLLM" not in cause.summary and "vLLM" not in cause.suggestion
+    assert classify_failure(["Load weight begin.", line], 1, engine="vllm").kind == "unsupported_model"
+
+
+def test_a_pydantic_value_error_while_serving_is_not_a_vllm_setting():
+    line = "pydantic_core._pydantic_core.ValidationError: 1 validation error for ChatRequest: Value error, bad image"
+    assert classify_failure([line], None, while_serving=True, engine="vllm").kind == "crashed"

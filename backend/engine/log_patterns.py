@@ -143,9 +143,11 @@ def _failure(kind: FailureKind, regex: str, summary: str, suggestion: object) ->
     return _FailureRule(kind, re.compile(regex, re.IGNORECASE), summary, suggestion)  # type: ignore[arg-type]
 
 
-# Checked in this order: the first rule whose pattern appears anywhere in the tail wins.
+# Checked in this order: the first rule whose pattern appears anywhere in the tail wins. vLLM's own rules come
+# first and its config-error rule last, for vLLM plans only (SGLang's logs can hold the same words).
+VLLM_FIRST: tuple[_FailureRule, ...] = tuple(_failure(*rule) for rule in vllm_log.VLLM_FAILURES)
+VLLM_CONFIG_ERROR = _failure(*vllm_log.VLLM_CONFIG_ERROR)
 FAILURE_RULES: tuple[_FailureRule, ...] = (
-    *(_failure(*rule) for rule in vllm_log.VLLM_FAILURES),
     _failure(
         FailureKind.ENGINE_NOT_INSTALLED,
         r"No module named '?(?:sglang|vllm)\b",
@@ -203,7 +205,6 @@ FAILURE_RULES: tuple[_FailureRule, ...] = (
         "The model was not found (wrong Hugging Face id or local path).",
         "Check the model id or folder; a local folder needs config.json and the weights.",
     ),
-    _failure(*vllm_log.VLLM_CONFIG_ERROR),
 )
 _ENGINE_INIT_FAILED = re.compile(vllm_log.ENGINE_INIT_FAILED)
 _EXCEPTION_LINE = re.compile(vllm_log.EXCEPTION_LINE)
@@ -228,14 +229,18 @@ def last_lines(lines: Iterable[str], count: int = 5) -> str:
 
 
 def classify_failure(
-    lines: Sequence[str], exit_code: int | None, *, while_serving: bool = False
+    lines: Sequence[str], exit_code: int | None, *, while_serving: bool = False, engine: str = "sglang"
 ) -> FailureCause:
-    """Name the cause of a failed start or a crash from the log tail and the exit status."""
-    for rule in FAILURE_RULES:
+    """Name the cause of a failed start or a crash of `engine` ("sglang" or "vllm") from the log tail and the exit
+    status."""
+    rules = FAILURE_RULES
+    if engine == "vllm":
+        rules = (*VLLM_FIRST, *FAILURE_RULES, *(() if while_serving else (VLLM_CONFIG_ERROR,)))
+    for rule in rules:
         for line in lines:
             if match := rule.pattern.search(line):
                 return rule.cause(match, line)
-    if (engine_core := _engine_core_failure(lines)) is not None:
+    if engine == "vllm" and (engine_core := _engine_core_failure(lines)) is not None:
         return engine_core
     how = describe_exit_code(exit_code)
     if while_serving:

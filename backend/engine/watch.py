@@ -70,7 +70,7 @@ class EngineWatcher:
                 dead = {pid: name for pid, name in run.ready_children.items() if pid not in direct_children(run.pid)}
                 if dead:
                     names = ", ".join(f"{name} (pid {pid})" for pid, name in dead.items())
-                    cause = classify_failure(run.lines()[-200:], None, while_serving=True)
+                    cause = classify_failure(run.lines()[-200:], None, while_serving=True, engine=run.plan.engine)
                     self._fail(run, replace(cause, summary=f"An engine process died while serving: {names}."))
                     return
                 if now >= next_probe:
@@ -119,7 +119,7 @@ class EngineWatcher:
     def _on_exit(self, run: EngineRun, exit_code: int) -> None:
         run.wait_output_closed(2.0)
         serving = run.tracker.phase == Phase.READY
-        cause = classify_failure(run.lines()[-200:], exit_code, while_serving=serving)
+        cause = classify_failure(run.lines()[-200:], exit_code, while_serving=serving, engine=run.plan.engine)
         first_launch = run.attempt == 1 and run.mode == Mode.LAUNCHED
         if cause.kind is FailureKind.PORT_IN_USE and first_launch and not serving and self._retry(run):
             return
