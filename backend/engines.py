@@ -2,8 +2,9 @@
 takes a video, how its /v1/models names itself, which program starts it.
 
 SGLang and vLLM speak the same OpenAI chat API; these are the differences the app acts on (vLLM 0.34.0's source:
-vllm/v1/metrics/loggers.py for the gauges, vllm/multimodal/media/video.py for its 32-frame default, the
-chat request's `media_io_kwargs` that overrides it)."""
+vllm/v1/metrics/loggers.py for the gauges; vllm/multimodal/video.py for its video loaders: the generic one takes 32
+frames of any video, the Qwen2-VL / Qwen3-VL ones sample at 2 fps like SGLang; the chat request's
+`media_io_kwargs` sets either)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,7 @@ class Engine:
     owned_by: str  # the owned_by of its /v1/models cards
     # the original file may go to an engine on this host: its own sampling of a short video equals the app's
     reads_original_videos: bool
-    # request fields that make it take every frame of the app's clip (vLLM samples 32 frames of any video unless
-    # told otherwise; the clip's frames are already the ones to send)
+    # request fields that make it take every frame of the app's clip, which are already the ones to send
     video_request_fields: dict[str, object] = field(default_factory=dict)
 
     def request_fields(self, has_video: bool) -> dict[str, object]:
@@ -59,7 +59,10 @@ VLLM = Engine("vllm", "vLLM",
               LoadGauges("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
                          generated_total="vllm:generation_tokens_total"),
               owned_by="vllm", reads_original_videos=False,
-              video_request_fields={"media_io_kwargs": {"video": {"num_frames": -1}}})
+              # every frame (num_frames -1) for the generic loader; at most 30 a second for the Qwen loaders, whose
+              # 2 fps default keeps a clip of at most 2 frames a second whole too (vLLM 0.34), but not on releases
+              # that read Qwen videos with the generic loader
+              video_request_fields={"media_io_kwargs": {"video": {"num_frames": -1, "fps": 30}}})
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (SGLANG, VLLM)}
 ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)
 

@@ -34,7 +34,7 @@ from standin.media import MediaItem
 from standin.vllm_boot import VLLM_VERSION, api_server_lines, argument_error, port_error, run_vllm_boot
 
 # Routes only SGLang has: vLLM answers them 404.
-VLLM_DEFAULT_FRAMES = 32  # VideoMediaIO(num_frames=32)
+QWEN_LOADER_FPS, QWEN_LOADER_MAX_FPS, QWEN_LOADER_MAX_FRAMES = 2.0, 30.0, 768
 SGLANG_ONLY = ("/model_info", "/get_model_info", "/get_server_info", "/health_generate", "/flush_cache",
                "/server_info")
 MM_SUGGESTION = ("Make sure that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens. "
@@ -118,17 +118,15 @@ class VllmHandler(StandinHandler):
                                     f"{allowed}`.", "BadRequestError")
 
     def video_sampling(self, request: dict) -> Callable[[int, float], int]:
-        """vLLM's: VideoMediaIO takes 32 frames unless the request's media_io_kwargs say otherwise (-1: every
-        frame), and at most duration x fps when fps is given (vllm/multimodal/video.py compute_frames_index_to_sample,
-        vllm/multimodal/media/video.py:97)."""
+        """vLLM 0.34's Qwen2-VL loader (vllm/multimodal/video.py Qwen2VLVideoBackend): total / fps x the asked
+        rate (2 by default, media_io_kwargs' fps up to 30), between 4 and 768 frames, even; num_frames is ignored."""
         asked = ((request.get("media_io_kwargs") or {}).get("video") or {})
-        num_frames, fps = int(asked.get("num_frames", VLLM_DEFAULT_FRAMES)), float(asked.get("fps", -1))
+        rate = min(float(asked.get("fps", QWEN_LOADER_FPS)), QWEN_LOADER_MAX_FPS)
 
         def frames_for(total: int, video_fps: float) -> int:
-            frames = min(num_frames, total) if num_frames > 0 else total
-            if fps > 0:
-                frames = min(frames, math.floor(total / video_fps * fps))
-            return max(1, frames)
+            most = math.floor(min(QWEN_LOADER_MAX_FRAMES, total) / 2) * 2
+            wanted = min(max(total / video_fps * rate, 4), most, total)
+            return max(2, math.floor(wanted / 2) * 2)
         return frames_for
 
     def too_long(self, prompt: int) -> RequestError:

@@ -23,6 +23,7 @@ from backend.engine.status import Phase
 from backend.plans.planner import PlanRequest, make_plan
 from standin import REPO_ROOT, standin_plan
 from tests.helpers import pick_free_port
+from tests.hostile_inputs import write_video
 
 KEY = "vllm-key"
 SERVED = "Qwen/Qwen3-VL-8B-Thinking"
@@ -300,3 +301,21 @@ def test_the_supervisor_names_a_vllm_start_failure(supervisor, free_port: int) -
     status = supervisor.wait_ready(30)
     assert status.phase == Phase.FAILED and status.cause is not None
     assert status.cause.kind == "kv_cache_too_small" and "32000" in status.cause.suggestion
+
+
+@pytest.mark.parametrize(("seconds", "fps", "asked", "frames"), [
+    (10, 25.0, {}, 20),  # the Qwen loader's 2 a second
+    (10, 25.0, {"num_frames": 8}, 20),  # num_frames is not read by the Qwen loader
+    (4, 25.0, {"num_frames": -1, "fps": 30}, 100),  # every frame when asked for 30 a second
+])
+def test_a_video_is_sampled_as_vllms_qwen_loader_does(engine: tuple[str, Path], media_dir: Path, seconds: int,
+                                                       fps: float, asked: dict, frames: int) -> None:
+    clip = write_video(media_dir / f"clip-{seconds}-{len(asked)}.mp4", frames=int(seconds * fps), fps=fps,
+                       size=(64, 48))
+    body = {"model": SERVED, "max_tokens": 8, "media_io_kwargs": {"video": asked},
+            "messages": [{"role": "user", "content": [{"type": "video_url", "video_url": {"url": clip.as_uri()}},
+                                                      {"type": "text", "text": "Hi?"}]}]}
+    reply = httpx.post(engine[0] + "/v1/chat/completions", json=body, headers=auth(), timeout=60)
+    assert reply.status_code == 200, reply.text
+    [received] = httpx.get(engine[0] + "/standin/stats", timeout=5).json()["last_videos"]
+    assert received["frames"] == frames

@@ -56,6 +56,15 @@ def test_a_multimodal_prompt_over_vllms_model_length_is_told_in_tokens():
     assert "140012 tokens long, over the model's context of 128000 tokens" in str(failure)
 
 
+def test_a_prompt_that_fills_vllms_context_exactly_is_told_in_tokens():
+    # vllm/v1/engine/input_processor.py:594-597 (no room left for even one answer token)
+    message = ("The decoder prompt (length 32768) plus the number of requested output tokens (at least 1) is longer "
+               "than the maximum model length of 32768. Make sure that `max_model_len` is no smaller than the number "
+               "of text tokens (prompt + requested output tokens).")
+    failure = explain(vllm_error(400, message), "", None)
+    assert isinstance(failure, ContextTooLong) and "32768 tokens long" in str(failure)
+
+
 def test_another_vllm_refusal_keeps_its_words():
     # vllm/multimodal/processing/context.py:621
     failure = explain(vllm_error(400, "At most 5 image(s) may be provided in one prompt."), "", None)
@@ -67,7 +76,8 @@ def test_vllm_gets_every_frame_of_the_apps_clip_and_never_the_original_file():
     local_vllm = Endpoint("http://127.0.0.1:8000", "", "qwen", local=True, engine_name="vllm")
     local_sglang = Endpoint("http://127.0.0.1:30000", "", "qwen", local=True)
     assert local_sglang.reads_original_videos and not local_vllm.reads_original_videos
-    assert local_vllm.engine.request_fields(has_video=True) == {"media_io_kwargs": {"video": {"num_frames": -1}}}
+    every_frame = {"media_io_kwargs": {"video": {"num_frames": -1, "fps": 30}}}
+    assert local_vllm.engine.request_fields(has_video=True) == every_frame
     assert local_vllm.engine.request_fields(has_video=False) == {}
     assert local_sglang.engine.request_fields(has_video=True) == {}
 

@@ -107,7 +107,8 @@ def test_vllm_gets_every_frame_the_app_sampled_from_a_video(studio: Studio, tmp_
     answer = studio.ask("Describe this video.", [str(clip)], [], GREEDY, studio.viewer())
     [video] = answer["videos"]
     [received] = standin_stats(studio.endpoint().base_url)["last_videos"]
-    # vLLM samples 32 frames of any video unless told otherwise: the request says every frame of the app's clip
+    # the clip is at the app's rate (2 a second here); vLLM's Qwen loader keeps all of it, and the request asks
+    # for every frame for loaders that would take fewer
     assert video["frames_sent"] == received["frames"] == 120
     assert received["duration_s"] == pytest.approx(60.0, abs=0.5)
 

@@ -17,7 +17,8 @@ _TOTAL_TOO_LONG = re.compile(
 # vLLM 0.34.0 (vllm/renderers/params.py, vllm/v1/engine/input_processor.py); it clamps max_tokens to what is left
 _VLLM_PROMPT_TOO_LONG = re.compile(
     r"maximum context length is (\d+) tokens\. However, your prompt contains (?:at least )?(\d+) input tokens")
-_VLLM_OVER_MODEL_LENGTH = re.compile(r"prompt \(length (\d+)\) is longer than the maximum model length of (\d+)")
+_VLLM_OVER_MODEL_LENGTH = re.compile(r"prompt \(length (\d+)\)(?: plus the number of requested output tokens "
+                                     r"\(at least 1\))? is longer than the maximum model length of (\d+)")
 _MEDIA_FAILURE = re.compile(
     r"loading (IMAGE|VIDEO) data at index (\d+)|could not decode (image|video)|aspect ratio|loading multimodal",
     re.IGNORECASE,
