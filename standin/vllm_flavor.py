@@ -54,7 +54,7 @@ def add_vllm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--enable-expert-parallel", action="store_true")
     parser.add_argument("--enable-prompt-tokens-details", action="store_true",
                         help="usage.prompt_tokens_details.multimodal_tokens: image/video tokens of the prompt")
-    for flag in ("--quantization", "--kv-cache-dtype", "--dtype", "--load-format"):
+    for flag in ("--quantization", "--kv-cache-dtype", "--dtype", "--load-format", "--structured-outputs-config"):
         parser.add_argument(flag, default=None)
 
 

@@ -72,6 +72,8 @@ def test_vllm_decode_speed_is_the_rate_of_its_token_counter_between_readings():
     assert first.after(None).decode_tokens_per_s == 0.0
     restarted = parse_engine_metrics(VLLM_METRICS % "50.0", at=13.0)
     assert restarted.after(second).decode_tokens_per_s == 0.0  # the counter went back: no rate across a restart
+    much_later = parse_engine_metrics(VLLM_METRICS % "90000.0", at=300.0)
+    assert much_later.after(second).decode_tokens_per_s == 0.0  # nobody read it for minutes: no average as "now"
 
 
 def test_text_without_either_engines_gauges_has_no_load():

@@ -137,6 +137,8 @@ def test_vllm_reads_the_plans_model_address_and_key(parsed_plans):
         assert (parsed["host"], parsed["port"], parsed["api_key"]) == (plan.host, plan.port, [plan.api_key]), argv
         assert parsed["allowed_local_media_path"] == (flag(argv, "--allowed-local-media-path") or ""), argv
         assert parsed["enable_prompt_tokens_details"] is True, argv  # usage counts image and video tokens
+        # JSON Schema answers without padding whitespace, as SGLang plans ask (a weak model pads to max_tokens)
+        assert parsed["structured_outputs"] == {"backend": "xgrammar", "disable_any_whitespace": True}, argv
 
 
 def test_vllm_reads_the_plans_quantization(parsed_plans):

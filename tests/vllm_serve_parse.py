@@ -53,6 +53,9 @@ def parse(parser: FlexibleArgumentParser, serve: ServeSubcommand, argv: list[str
         return {"ok": False, "error": f"{type(error).__name__}: {error}"}
     parsed = {name: getattr(engine_args, name) for name in ENGINE_FIELDS}
     parsed.update({name: getattr(args, name) for name in FRONTEND_FIELDS})
+    outputs = engine_args.structured_outputs_config
+    parsed["structured_outputs"] = {"backend": outputs.backend,
+                                    "disable_any_whitespace": outputs.disable_any_whitespace}
     return {"ok": True, "parsed": parsed}
 
 

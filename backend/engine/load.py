@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from backend.endpoint import Endpoint
 from backend.engines import ENGINES
 
+RATE_GAP_S = 5.0  # readings further apart than this give no decode speed
+
 
 @dataclass(frozen=True)
 class EngineLoad:
@@ -28,13 +30,14 @@ class EngineLoad:
     decode_tokens_per_s: float
     generated_tokens: float | None = None  # vLLM's counter (its speed is the rate between two readings)
 
-    def after(self, earlier: EngineLoad | None) -> EngineLoad:
+    def after(self, earlier: EngineLoad | None, longest_gap_s: float = RATE_GAP_S) -> EngineLoad:
         """This reading with its decode speed taken from the generated-token counter since the earlier one
-        (engines that export no speed gauge); unchanged otherwise."""
+        (engines that export no speed gauge); unchanged otherwise, and after a gap in the readings (nobody was
+        watching: an average over minutes is not the speed now)."""
         if self.generated_tokens is None or earlier is None or earlier.generated_tokens is None:
             return self
         elapsed = self.at - earlier.at
-        if elapsed <= 0 or self.generated_tokens < earlier.generated_tokens:  # a restart resets the counter
+        if not 0 < elapsed <= longest_gap_s or self.generated_tokens < earlier.generated_tokens:  # a restart resets
             return self
         return replace(self, decode_tokens_per_s=(self.generated_tokens - earlier.generated_tokens) / elapsed)
 

@@ -16,6 +16,7 @@ ANY_INTERFACE = "0.0.0.0"
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 # vLLM's --limit-mm-per-prompt in its JSON form (the seed's defaults: 5 images, 5 videos per prompt).
 VLLM_MM_LIMITS = {"image": 5, "video": 5}
+VLLM_STRUCTURED_OUTPUTS = {"backend": "xgrammar", "disable_any_whitespace": True}
 
 # docker/rocm.Dockerfile of SGLang ("Performance environment variable" block), as its ROCm images set them.
 # SGLANG_USE_ROCM700A is left out: the image sets it only because it is built on ROCm 7.0, which a host may not be.
@@ -117,6 +118,9 @@ def vllm_argv(model_path: str, served_name: str, host: str, port: int, api_key: 
     argv += ["--limit-mm-per-prompt", json.dumps(VLLM_MM_LIMITS)]
     # usage then counts image and video tokens apart (multimodal_tokens) and cached tokens, as SGLang's does
     argv.append("--enable-prompt-tokens-details")
+    # JSON Schema answers without free whitespace (SGLang's plans say --constrained-json-disable-any-whitespace,
+    # why there); vLLM allows it with xgrammar or guidance only, not its default "auto"
+    argv += ["--structured-outputs-config", json.dumps(VLLM_STRUCTURED_OUTPUTS)]
     return tuple(argv + list(extra))
 
 
