@@ -85,6 +85,21 @@ def test_vllm_lines_become_phases(line: str, phase: Phase, fraction: float) -> N
     assert update is not None and (update.phase, update.fraction) == (phase, fraction)
 
 
+def test_the_capture_that_sizes_the_kv_cache_does_not_skip_the_kv_phase() -> None:
+    # vLLM 0.34 captures CUDA graphs once while it profiles memory (gpu_worker.py:746), with the same bars
+    def line(text: str) -> str:
+        return next(entry for entry in VLLM_START if text in entry)
+
+    bar = line("Capturing CUDA graphs (decode, FULL)")
+    tracker = PhaseTracker()
+    tracker.feed(line("torch.compile takes"))
+    assert tracker.feed(bar) is None and tracker.phase is Phase.KV_CACHE  # the profiling capture
+    assert tracker.feed(line("Available KV cache memory")).fraction == 0.6
+    tracker.feed(line("GPU KV cache size"))
+    assert (tracker.phase, tracker.fraction) == (Phase.KV_CACHE, 1.0)
+    assert tracker.feed(bar).phase is Phase.CUDA_GRAPHS  # the real capture, once the pool is sized
+
+
 def test_the_kv_token_count_is_read_from_either_engine() -> None:
     assert kv_cache_tokens(VLLM_START) == 425424
     assert kv_cache_tokens(["[..] KV Cache is allocated. dtype: torch.bfloat16, #tokens: 1012345, K size: 27 GB"]) \

@@ -27,10 +27,11 @@ class _PhaseRule:
     phase: Phase
     pattern: re.Pattern[str]
     fixed_fraction: float | None = None  # fraction within the phase when the line carries no percentage
+    after_kv_sized: bool = False  # counts only once the KV cache phase is complete
 
 
 def _rule(phase: Phase, regex: str, fraction: float | None = None) -> _PhaseRule:
-    return _PhaseRule(phase, re.compile(regex, re.IGNORECASE), fraction)
+    return _PhaseRule(phase, re.compile(regex, re.IGNORECASE), fraction, regex == vllm_log.CAPTURE_BARS)
 
 
 PHASE_RULES: tuple[_PhaseRule, ...] = (
@@ -71,6 +72,7 @@ class PhaseUpdate:
     phase: Phase
     fraction: float
     line: str
+    after_kv_sized: bool = False  # see _PhaseRule
 
 
 def parse_phase_line(line: str) -> PhaseUpdate | None:
@@ -83,7 +85,7 @@ def parse_phase_line(line: str) -> PhaseUpdate | None:
             fraction = rule.fixed_fraction
         else:
             fraction = min(1.0, int(match.group(1)) / 100.0)
-        return PhaseUpdate(rule.phase, fraction, line.strip())
+        return PhaseUpdate(rule.phase, fraction, line.strip(), rule.after_kv_sized)
     return None
 
 
@@ -107,9 +109,15 @@ class PhaseTracker:
     def feed(self, line: str) -> PhaseUpdate | None:
         """Apply one log line; return the update when the phase or its percentage moved forward."""
         update = parse_phase_line(line)
-        if update is None:
+        if update is None or (update.after_kv_sized and not self._kv_sized):
             return None
         return self.advance(update.phase, update.fraction, update.line)
+
+    @property
+    def _kv_sized(self) -> bool:
+        kv_cache = LOADING_ORDER.index(Phase.KV_CACHE)
+        position = LOADING_ORDER.index(self.phase)
+        return position > kv_cache or (position == kv_cache and self.fraction >= 1.0)
 
     def advance(self, phase: Phase, fraction: float, line: str = "") -> PhaseUpdate | None:
         """Move to a phase (and fraction) if that is forward of where we are."""

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 from backend.engine.status import FailureKind, Phase
 
-# (phase, pattern, fraction within the phase; None: group 1 is a percentage)
+# (phase, pattern, fraction within the phase; None: group 1 is a percentage). vLLM 0.34 also captures CUDA graphs
+# once while it sizes the KV cache (gpu_worker.py:746, VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS) with the same
+# progress bars: CAPTURE_BARS count only once the KV cache size is known.
+CAPTURE_BARS = r"Capturing (?:\w+ )?CUDA graph(?:s| shapes)(?: \([^)]*\))?:\s+(\d+)%"
 VLLM_PHASES: tuple[tuple[Phase, str, float | None], ...] = (
     (Phase.LOADING_WEIGHTS, r"Loading model from scratch|Starting to load model", 0.0),
     (Phase.LOADING_WEIGHTS, r"Loading weights took [\d.]+ s", 0.95),
@@ -33,7 +36,7 @@ VLLM_PHASES: tuple[tuple[Phase, str, float | None], ...] = (
     (Phase.KV_CACHE, r"torch\.compile (?:took|takes) [\d.]+ s in total", 0.4),
     (Phase.KV_CACHE, r"Available KV cache memory: [\d.]+ GiB", 0.6),
     (Phase.KV_CACHE, r"\bKV cache size: [\d,]+ tokens", 1.0),
-    (Phase.CUDA_GRAPHS, r"Capturing (?:\w+ )?CUDA graph(?:s| shapes)(?: \([^)]*\))?:\s+(\d+)%", None),
+    (Phase.CUDA_GRAPHS, CAPTURE_BARS, None),
     (Phase.CUDA_GRAPHS, r"Graph capturing finished in", 1.0),
     (Phase.WARMING_UP, r"init engine \(profile, create kv cache, warmup model\) took", 0.05),
     (Phase.WARMING_UP, r"Starting vLLM (?:API )?server (?:\d+ )?on ", 0.1),
