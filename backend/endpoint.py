@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from backend.engines import SGLANG, Engine, get_engine
+from backend.engines import ENGINES, SGLANG, Engine, get_engine
 from backend.families import DEFAULT_FAMILY
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
@@ -20,7 +20,7 @@ class Endpoint:
     model: str  # the served model name to put in requests
     family: str = DEFAULT_FAMILY.name  # a backend.families name: how it writes coordinates, how images are cut
     local: bool = True  # the engine runs on this host and may read local files
-    engine_name: str = SGLANG.name  # a backend.engines name: which server answers (load gauges, video fields)
+    engine_name: str = SGLANG.name  # a backend.engines name ("": not known) for which server answers
 
     @property
     def engine(self) -> Engine:
@@ -31,7 +31,8 @@ class Endpoint:
     def reads_original_videos(self) -> bool:
         """True when a video may go as its original file: the engine shares this host and samples a short video
         the way the app does."""
-        return self.local and self.engine.reads_original_videos
+        known = ENGINES.get(self.engine_name)
+        return self.local and known is not None and known.reads_original_videos
 
     @property
     def api_base(self) -> str:

@@ -82,6 +82,12 @@ def test_vllm_gets_every_frame_of_the_apps_clip_and_never_the_original_file():
     assert local_sglang.engine.request_fields(has_video=True) == {}
 
 
+def test_a_server_whose_engine_is_not_known_gets_the_apps_clip():
+    # a proxy, or a model list that did not answer: only a known SGLang reads the original file
+    unknown = Endpoint("http://127.0.0.1:8000", "", "qwen", local=True, engine_name="")
+    assert not unknown.reads_original_videos
+
+
 def test_an_engine_is_known_by_what_its_model_list_says():
     assert engine_for_owner("vllm") is VLLM and engine_for_owner("sglang") is SGLANG
     assert engine_for_owner("openai") is None

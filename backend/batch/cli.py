@@ -17,7 +17,7 @@ from backend.batch.export import write_coco, write_csv, write_extraction_tables,
 from backend.batch.runner import DEFAULT_CONCURRENCY, BatchProgress
 from backend.endpoint import Endpoint, is_local_url, strip_api_suffix
 from backend.engine.probes import model_cards
-from backend.engines import SGLANG, engine_for_owner
+from backend.engines import engine_for_owner
 from backend.errors import UserError
 from backend.extract.schema import TEMPLATE_NAMES, load_schema
 from backend.families import family_for_model, get_family
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     family = family or family_for_model(model).name
     engine = engine_for_owner(str(cards[0].get("owned_by", ""))) if cards else None
     endpoint = Endpoint(base, args.api_key, model, family, local=is_local_url(base),
-                        engine_name=engine.name if engine else SGLANG.name)
+                        engine_name=engine.name if engine else "")
     with tempfile.TemporaryDirectory(prefix="qwen-vl-batch-") as work:
         studio = Studio(FixedEndpoint(endpoint), StudioSettings(image_max_pixels=args.max_pixels,
                                                                 work_dir=Path(work) / "studio"))

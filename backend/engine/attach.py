@@ -32,7 +32,7 @@ class Attachment:
         self._model_given = model is not None
         self._model_known = False  # learnt from /v1/models: the engine always, the model when none was given
         self.endpoint = Endpoint(base, api_key, model or "default", family or family_for_model(model or "").name,
-                                 local=is_local_url(base))
+                                 local=is_local_url(base), engine_name="")  # known once /v1/models answers
         self._settings = settings
         self._on_status = on_status
         self._closed = threading.Event()
