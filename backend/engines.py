@@ -14,6 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The most images and videos one request carries (seed 000 serves with --limit-mm-per-prompt image=5,video=5):
+# vLLM plans pass it to the engine, the app's MediaPolicy holds every request to it.
+MEDIA_PER_REQUEST: dict[str, int] = {"image": 5, "video": 5}
+
 
 @dataclass(frozen=True)
 class LoadGauges:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from backend.engines import MEDIA_PER_REQUEST
 from backend.errors import UserError
 from backend.families import DEFAULT_FAMILY, Family, get_family
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, MediaError, PreparedImage
@@ -25,8 +26,8 @@ from backend.media.video_limits import VideoChoice, VideoLimits
 class MediaPolicy:
     """How many images / videos one request may carry (match the server's limits)."""
 
-    max_images: int = 5
-    max_videos: int = 5  # seed 000 serves with --limit-mm-per-prompt image=5,video=5
+    max_images: int = MEDIA_PER_REQUEST["image"]
+    max_videos: int = MEDIA_PER_REQUEST["video"]
 
 
 class TooManyMedia(UserError, ValueError):

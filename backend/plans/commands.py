@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 
+from backend.engines import MEDIA_PER_REQUEST
 from backend.families import FAMILIES
 from backend.model_spec import ModelSpec
 
@@ -14,8 +15,8 @@ SGLANG_DEFAULT_PORT = 30000
 # (the app's own launches listen on 127.0.0.1).
 ANY_INTERFACE = "0.0.0.0"
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
-# vLLM's --limit-mm-per-prompt in its JSON form (the seed's defaults: 5 images, 5 videos per prompt).
-VLLM_MM_LIMITS = {"image": 5, "video": 5}
+# vLLM's --limit-mm-per-prompt in its JSON form: what the app's requests carry at most.
+VLLM_MM_LIMITS = MEDIA_PER_REQUEST
 VLLM_STRUCTURED_OUTPUTS = {"backend": "xgrammar", "disable_any_whitespace": True}
 
 # docker/rocm.Dockerfile of SGLang ("Performance environment variable" block), as its ROCm images set them.
