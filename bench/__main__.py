@@ -29,7 +29,8 @@ from pathlib import Path
 
 from backend.chat.transport import shared_ssl_context
 from backend.engine.settings import SupervisorSettings
-from backend.engine.supervisor import Supervisor
+from backend.engine.supervisor import Supervisor, missing_program, with_program
+from backend.engines import ENGINE_NAMES
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from bench import gradio_path, launch, web_path
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-path", default=None, help="model folder or id (default with --standin: 7B)")
     parser.add_argument("--engine-args", default="", help='extra engine flags, e.g. "$SGLANG_DUMMY_FLAGS"')
+    parser.add_argument("--engine", choices=ENGINE_NAMES, default="sglang",
+                        help="vllm: the plan's vllm is --vllm's or $QWEN_STUDIO_VLLM (else beside python, on PATH)")
+    parser.add_argument("--vllm", default="", help="the vllm program for --engine vllm")
+    parser.add_argument("--context-length", type=int, default=None, help="the plan's context (default: the model's)")
     parser.add_argument("--hardware", default="auto", help="GPU name or auto (--standin with auto: H100)")
     parser.add_argument("--gpus", default=None, help="GPU count or indices, as for app.py")
     parser.add_argument("--port", type=int, default=None, help="engine port (default: a free one)")
@@ -82,16 +87,20 @@ def log(message: str) -> None:
 def make_bench_plan(args: argparse.Namespace) -> LaunchPlan:
     """The app's plan for the detected GPU (or the stand-in's rewrite of an H100 plan)."""
     hardware = "H100" if args.standin and args.hardware == "auto" else args.hardware
-    request = PlanRequest(model=args.model_path or "7B", hardware=hardware, gpus=args.gpus,
-                          engine_args=args.engine_args, port=args.port, api_key="k" + secrets.token_hex(16))
+    request = PlanRequest(model=args.model_path or "7B", hardware=hardware, gpus=args.gpus, engine=args.engine,
+                          engine_args=args.engine_args, port=args.port, api_key="k" + secrets.token_hex(16),
+                          context_length=args.context_length)
     plan = make_plan(request)
     if not plan.fits:
         raise SystemExit(f"bench: the plan does not fit: {plan.refusal}")
     if args.standin:
         from standin import standin_plan
 
-        plan = standin_plan(plan, load_seconds=1.0, tpot_ms=2 if args.quick else 5)
-    return plan
+        return standin_plan(plan, load_seconds=1.0, tpot_ms=2 if args.quick else 5)
+    try:  # the bare launch runs the same program the supervisor would
+        return with_program(plan, args.vllm)
+    except FileNotFoundError as error:
+        raise SystemExit(f"bench: {missing_program(plan, error).suggestion}") from error
 
 
 def p5_rows(app_run: launch.LaunchTiming | None, bare_run: launch.LaunchTiming | None, note: str) -> list[Row]:
@@ -210,7 +219,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_header(args: argparse.Namespace, plan: LaunchPlan | None, endpoint) -> dict:
     """What was measured, for the table's header and the JSON."""
-    engine = "stand-in engine (standin), not SGLang" if args.standin else launch.engine_version(endpoint)
+    engine = f"stand-in engine (standin, as {args.engine}), not the real one" if args.standin \
+        else launch.engine_version(endpoint)
     return {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "device": launch.gpu_names() if not args.standin else f"CPU only ({launch.gpu_names()})",

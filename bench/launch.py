@@ -67,13 +67,13 @@ def gpu_names() -> str:
 
 
 def engine_version(endpoint: Endpoint | None) -> str:
-    """The serving engine's version from its /server_info (older SGLang: /get_server_info)."""
+    """The serving engine's version: SGLang's /server_info (older: /get_server_info), vLLM's /version."""
     if endpoint is not None:
-        for path in ("/server_info", "/get_server_info"):
+        for path, name in (("/server_info", "sglang"), ("/get_server_info", "sglang"), ("/version", "vllm")):
             try:
                 response = httpx.get(endpoint.base_url + path, headers=endpoint.headers, timeout=10.0)
                 if response.status_code == 200 and response.json().get("version"):
-                    return f"sglang {response.json()['version']} (reported by the server)"
+                    return f"{name} {response.json()['version']} (reported by the server)"
             except (httpx.HTTPError, ValueError, AttributeError):
                 continue
     try:

@@ -149,3 +149,20 @@ def test_the_web_path_bench_prints_the_app_beside_the_five_line_floor() -> None:
         assert figures[path]["floor"]["p50_ms"] > 0 and figures[path]["app"]["p50_ms"] > 0
         assert figures[path]["app_minus_floor_ms"] == round(figures[path]["app"]["p50_ms"] -
                                                             figures[path]["floor"]["p50_ms"], 1)
+
+
+def test_the_bench_runs_a_vllm_plan_beside_a_direct_client(tmp_path: Path) -> None:
+    # issue 30's P1 / P2 rows on a vLLM server: here the stand-in as vLLM, on a GPU host the real one
+    out = tmp_path / "vllm.json"
+    environment = {**os.environ, "BENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO_ROOT)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--standin", "--quick", "--engine", "vllm", "--skip", "p6", "--skip", "p7",
+         "--skip", "p3", "--skip", "p4", "--out", str(out), "--work-dir", str(tmp_path / "work")],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=240, check=False)
+    assert completed.returncode == 0, f"bench failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert "serve" in results["header"]["flags"] and "--flavor vllm" in results["header"]["flags"]
+    assert "as vllm" in results["header"]["engine"]
+    rows = {row["key"]: row for row in results["rows"]}
+    for key in ("p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s"):
+        assert _is_number(rows[key]["app"]["median"]) and _is_number(rows[key]["direct"]["median"]), key
