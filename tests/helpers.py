@@ -11,7 +11,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +27,7 @@ from backend.engine.supervisor import Supervisor
 from backend.hardware import DetectedGpu, find_gpu
 from backend.plans.planner import LaunchPlan, PlanRequest, make_plan
 from backend.plans.ports import free_port as pick_free_port
+from backend.studio.session import BrowserSession, TurnView
 from backend.studio.settings import StudioSettings
 from backend.studio.studio import Studio
 from standin import standin_plan
@@ -76,6 +77,9 @@ class RunningUi:
             self.studio.launch(self.studio.settings.default_request, self.studio.viewer())
         self.wait_ready()
         return self
+
+# The two screens every browser test looks at: a desktop and a 390 px phone.
+VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 
 # Debian's Chromium; without the background-networking flags it keeps dialling out on this closed network.
 CHROMIUM = "/usr/bin/chromium"
@@ -319,3 +323,42 @@ QWEN25_VL_7B_CONFIG = {
         "tokens_per_second": 2, "temporal_patch_size": 2,
     },
 }
+
+
+def wait_healthy(base_url: str, timeout_s: float = 20.0) -> None:
+    """Block until a stand-in's /health answers 200 (fail the test otherwise)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base_url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"stand-in at {base_url} never became healthy")
+
+
+def say(studio: Studio, session: BrowserSession, text: str, paths: Sequence[str] = ()) -> TurnView:
+    """Send one message the way the chat panel does and draw its answer; returns what the chat shows for it."""
+    media = studio.prepare_media(list(paths))
+    updates = session.chat.send(text, media.images, media.videos)
+    view = TurnView()
+    session.show(updates.turn, view)
+    for _update in updates:
+        pass
+    studio.finish_turn(session, updates.turn, view)
+    return view
+
+
+def phases_until_ready(page, timeout_s: float = 30.0) -> list[str]:
+    """The status badge's phases, watched until it says ready or failed (each change once, in order)."""
+    phases: list[str] = []
+
+    def settled() -> bool:
+        phase = page.locator("#status-badge").get_attribute("data-phase")
+        if not phases or phases[-1] != phase:
+            phases.append(phase)
+        return phase in ("ready", "failed")
+
+    assert wait_until(settled, timeout_s=timeout_s, every_s=0.05), f"never ready; saw {phases}"
+    return phases

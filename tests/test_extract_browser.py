@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.helpers import CHROMIUM, RunningUi, shot, show_tab, start_ui, wait_until
+from tests.helpers import CHROMIUM, VIEWPORTS, RunningUi, shot, show_tab, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,7 @@ def receipt(path: Path) -> Path:
 
 
 def open_extract_tab(browser, url: str, size: str):
-    context = browser.new_context(viewport=SIZES[size])
+    context = browser.new_context(viewport=VIEWPORTS[size])
     page = context.new_page()
     page.goto(url)
     page.locator("#status-badge").wait_for(timeout=20_000)

@@ -13,12 +13,22 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, pick_free_port, send, shot, show_tab, spawn_standin, start_ui, wait_until
+from tests.helpers import (
+    CHROMIUM,
+    VIEWPORTS,
+    RunningUi,
+    pick_free_port,
+    send,
+    shot,
+    show_tab,
+    spawn_standin,
+    start_ui,
+    wait_until,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 FOLLOW_UPS = ["Point to the center of it.", "Locate the object again.", "Detect every shape."]
 
 
@@ -31,7 +41,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator
 
 
 def open_page(browser, url: str, size: str):
-    context = browser.new_context(viewport=SIZES[size])
+    context = browser.new_context(viewport=VIEWPORTS[size])
     page = context.new_page()
     page.goto(url)
     page.locator("#status-badge").wait_for(timeout=20_000)
@@ -79,7 +89,7 @@ def test_a_visitor_of_a_public_demo_with_no_engine_is_told_only_what_they_can_do
                                                                                 examples_dir: Path) -> None:
     public = start_ui(tmp_path, examples_dir, public=True, detected=())
     try:
-        for size in SIZES:
+        for size in VIEWPORTS:
             context, page = open_page(browser, public.url, size)
             send(page, "Hello?")
             notice = page.locator("#chat-notice")

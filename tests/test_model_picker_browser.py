@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CHROMIUM, RunningUi, shot, show_tab, start_ui, wait_until
+from tests.helpers import CHROMIUM, VIEWPORTS, RunningUi, shot, show_tab, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +25,9 @@ def ui(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator
     running.close()
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", VIEWPORTS)
 def test_the_picker_lists_families_in_order_and_qwen35_says_what_it_needs(ui: RunningUi, browser, size: str) -> None:
-    page = browser.new_context(viewport=SIZES[size]).new_page()
+    page = browser.new_context(viewport=VIEWPORTS[size]).new_page()
     page.goto(ui.url)
     page.locator("#status-badge").wait_for(timeout=30_000)
     show_tab(page, "Server")

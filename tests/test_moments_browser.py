@@ -13,12 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.helpers import CHROMIUM, RunningUi, send, shot, start_ui, wait_until
+from tests.helpers import CHROMIUM, VIEWPORTS, RunningUi, send, shot, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 MOMENTS = [("0:02:00.00", "0:03:10.00", "The lecturer introduces the topic."),
            ("0:15:30.00", "0:16:00.00", "A slide with the outline."),
            ("0:31:00.00", "0:33:00.00", "A question from the audience."),
@@ -58,7 +57,7 @@ def player_time(page) -> float:
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_an_hours_moments_sit_on_one_timeline_and_a_click_seeks_the_player(browser, ui: RunningUi, lecture: Path,
                                                                          size: str) -> None:
-    context = browser.new_context(viewport=SIZES[size])
+    context = browser.new_context(viewport=VIEWPORTS[size])
     page = context.new_page()
     try:
         page.goto(ui.url)

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from standin import REPO_ROOT
-from tests.helpers import pick_free_port, standin_stats
+from tests.helpers import pick_free_port, standin_stats, wait_healthy
 
 API_KEY = "standin-key"
 SERVED = "qwen-test"
@@ -33,18 +33,6 @@ def start_standin(*extra: str, load_seconds: float = 0.0) -> tuple[subprocess.Po
             "--load-seconds", str(load_seconds), "--tpot-ms", "2", *extra]
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(base_url: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base_url + "/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"stand-in at {base_url} never became healthy")
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from backend.engine.log_patterns import PhaseTracker, classify_failure, kv_cache
 from backend.engine.status import Phase
 from backend.plans.planner import PlanRequest, make_plan
 from standin import REPO_ROOT, standin_plan
-from tests.helpers import pick_free_port
+from tests.helpers import pick_free_port, wait_healthy
 from tests.hostile_inputs import write_video
 
 KEY = "vllm-key"
@@ -44,18 +44,6 @@ def run_to_exit(*extra: str) -> tuple[int, list[str]]:
     done = subprocess.run(vllm_argv(pick_free_port(), *extra), cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=30)
     return done.returncode, (done.stdout + done.stderr).replace("\r", "\n").splitlines()
-
-
-def wait_healthy(base_url: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base_url + "/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"stand-in at {base_url} never became healthy")
 
 
 @pytest.fixture(scope="module")

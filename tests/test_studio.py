@@ -19,11 +19,10 @@ from backend.grounding.presets import get_preset
 from backend.media.preview import browser_plays
 from backend.plans.planner import PlanRequest
 from backend.studio.fixed_endpoint import FixedEndpoint
-from backend.studio.session import BrowserSession, TurnView
 from backend.studio.settings import NOTHING_TO_SEND, PUBLIC_MODEL_REFUSAL, StudioSettings
 from backend.studio.studio import Studio
 from backend.studio.viewer import HIDDEN_URL, AdminRequired
-from tests.helpers import ADMIN_TOKEN, TEST_SETTINGS, TWO_H100, pick_free_port, spawn_standin, wait_until
+from tests.helpers import ADMIN_TOKEN, TEST_SETTINGS, TWO_H100, pick_free_port, say, spawn_standin, wait_until
 from tests.hostile_inputs import write_video
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=64)
@@ -121,18 +120,6 @@ def test_a_public_visitor_plans_only_catalog_models(public_studio: Studio) -> No
 
 
 # ----- journeys: a second question about the same photo or video ---------------------------------------------------
-def say(studio: Studio, session: BrowserSession, text: str, paths: list[str] = ()) -> TurnView:
-    """Send one message the way the chat panel does and draw its answer; returns what the chat shows for it."""
-    media = studio.prepare_media(list(paths))
-    updates = session.chat.send(text, media.images, media.videos)
-    view = TurnView()
-    session.show(updates.turn, view)
-    for _update in updates:
-        pass
-    studio.finish_turn(session, updates.turn, view)
-    return view
-
-
 def test_a_follow_up_without_an_attachment_is_drawn_on_the_conversations_photo(studio: Studio,
                                                                               tmp_path: Path) -> None:
     session = studio.new_session()

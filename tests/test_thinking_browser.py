@@ -18,6 +18,7 @@ from PIL import Image
 from tests.helpers import (
     CHROMIUM,
     DEFAULT_ANSWERS,
+    VIEWPORTS,
     RunningUi,
     pick_free_port,
     send,
@@ -30,7 +31,6 @@ from tests.helpers import (
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 THOUGHT = "#chatbot .thought-group"
 
 
@@ -64,7 +64,7 @@ def test_the_reasoning_shows_as_a_thinking_message_that_closes_when_the_answer_b
                                                                                       size: str) -> None:
     photo = tmp_path / "cat.png"
     Image.new("RGB", (400, 200), (230, 236, 242)).save(photo)
-    context = browser.new_context(viewport=SIZES[size])
+    context = browser.new_context(viewport=VIEWPORTS[size])
     page = context.new_page()
     try:
         page.goto(ui.url)
@@ -80,7 +80,7 @@ def test_the_reasoning_shows_as_a_thinking_message_that_closes_when_the_answer_b
         assert wait_until(lambda: "Okay, the user asks" not in bot_text(page), 20), bot_text(page)  # closed
         assert re.fullmatch(r"Thinking\s*\(\d+(\.\d)?s\)", title.inner_text().strip()), title.inner_text()
         assert '"label": "cat"' in bot_text(page) and "whole picture" not in bot_text(page)
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[size]["width"]
         title.scroll_into_view_if_needed()
         shot(page, f"thinking-done-{size}")
         title.click()  # opened again by hand: the whole reasoning, the loose box it dropped included

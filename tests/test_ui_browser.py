@@ -13,12 +13,11 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from tests.helpers import CHROMIUM, RunningUi, send, shot, show_tab, start_ui, wait_until
+from tests.helpers import CHROMIUM, VIEWPORTS, RunningUi, phases_until_ready, send, shot, show_tab, start_ui, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 BOX_COLOR = (230, 25, 75)  # backend.grounding.draw.PALETTE[0], the first label's colour
-VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 ANSWERS = [{"match": "(?i)what is in", "answer": "A red square on a blue background."}]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -86,15 +85,7 @@ def test_launch_shows_the_load_phases_then_ready(page, ui: RunningUi) -> None:
         ui.studio.stop(ui.studio.viewer())
     show_tab(page, "Server")
     page.get_by_role("button", name="Launch").click()
-    phases: list[str] = []
-
-    def phase_now() -> bool:
-        phase = page.locator("#status-badge").get_attribute("data-phase")
-        if not phases or phases[-1] != phase:
-            phases.append(phase)
-        return phase in ("ready", "failed")
-
-    assert wait_until(phase_now, timeout_s=30, every_s=0.05), f"never ready; saw {phases}"
+    phases = phases_until_ready(page, timeout_s=30)
     page.locator("#load-progress[data-progress='100']").wait_for(state="attached", timeout=5_000)
     shot(page, "server-ready")
     assert phases[-1] == "ready", phases

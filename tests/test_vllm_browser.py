@@ -11,11 +11,10 @@ import pytest
 from PIL import Image
 
 from backend.plans.planner import PlanRequest
-from tests.helpers import CHROMIUM, RunningUi, send, shot, show_tab, start_ui, wait_until
+from tests.helpers import CHROMIUM, VIEWPORTS, RunningUi, phases_until_ready, send, shot, show_tab, start_ui, wait_until
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
-VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +46,7 @@ def test_launch_follows_vllms_start_up_to_ready(browser, ui: RunningUi, viewport
         assert wait_until(lambda: "vllm serve" in command.inner_text(), timeout_s=15), command.inner_text()
         assert "--limit-mm-per-prompt" in command.inner_text()
         page.get_by_role("button", name="Launch").click()
-        phases: list[str] = []
-
-        def phase_now() -> bool:
-            phase = page.locator("#status-badge").get_attribute("data-phase")
-            if not phases or phases[-1] != phase:
-                phases.append(phase)
-            return phase in ("ready", "failed")
-
-        assert wait_until(phase_now, timeout_s=40, every_s=0.05), f"never ready; saw {phases}"
+        phases = phases_until_ready(page, timeout_s=40)
         assert phases[-1] == "ready", (phases, ui.studio.supervisor.status().log_tail[-8:])
         page.locator("#load-progress[data-progress='100']").wait_for(state="attached", timeout=5_000)
         checked = page.locator("#load-progress li[data-mark='✓']").all_inner_texts()

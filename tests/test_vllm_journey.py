@@ -17,7 +17,6 @@ from backend.engine.status import Phase
 from backend.engine.supervisor import Supervisor
 from backend.engines import VLLM
 from backend.plans.planner import PlanRequest
-from backend.studio.session import BrowserSession, TurnView
 from backend.studio.settings import StudioSettings
 from backend.studio.studio import Studio
 from tests.helpers import (
@@ -25,6 +24,7 @@ from tests.helpers import (
     TWO_H100,
     StandinSupervisor,
     pick_free_port,
+    say,
     spawn_standin,
     standin_stats,
     wait_until,
@@ -47,18 +47,6 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     assert status.is_ready, (status.message, status.log_tail[-10:])
     yield studio
     supervisor.close()
-
-
-def say(studio: Studio, session: BrowserSession, text: str, paths: list[str] = ()) -> TurnView:
-    """One message sent as the chat panel sends it, its answer drawn."""
-    media = studio.prepare_media(list(paths))
-    updates = session.chat.send(text, media.images, media.videos)
-    view = TurnView()
-    session.show(updates.turn, view)
-    for _update in updates:
-        pass
-    studio.finish_turn(session, updates.turn, view)
-    return view
 
 
 def photo(path: Path, size: tuple[int, int] = (1280, 720)) -> str:
