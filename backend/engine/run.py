@@ -181,7 +181,7 @@ class EngineRun:
         """Where to send requests to this engine."""
         family = getattr(self.plan, "family", "") or family_for_model(self.plan.model).name
         return Endpoint(self.plan.base_url, self.api_key, self.plan.served_model_name, family, local=True,
-                        engine_name=getattr(self.plan, "engine", "sglang"))
+                        engine_name=self.plan.engine)
 
     @property
     def uptime_s(self) -> float:
