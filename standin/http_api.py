@@ -53,7 +53,8 @@ class StandinState:
     ready: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(
-        default_factory=lambda: {"requests": 0, "aborted": 0, "completed": 0, "active": 0, "errors": 0}
+        default_factory=lambda: {"requests": 0, "aborted": 0, "completed": 0, "active": 0, "errors": 0,
+                                 "peak_active": 0}  # the most requests in flight at once
     )
     prompt_tokens_total: int = 0
     generation_tokens_total: int = 0
@@ -75,6 +76,7 @@ class StandinState:
         with self.lock:
             for name, delta in changes.items():
                 self.counts[name] += delta
+            self.counts["peak_active"] = max(self.counts["peak_active"], self.counts["active"])
 
 
 class RequestError(Exception):

@@ -42,8 +42,8 @@ class WarmupStep:
 
 @dataclass(frozen=True)
 class WarmupResult:
-    """The warm-up requests that completed (photos in the order they were sent, then the clip), why any other did
-    not, and the wall-clock time of the whole warm-up (the clip overlaps the photos)."""
+    """The warm-up requests that completed (the photos in order, then the clip; all were sent at once), why any
+    other did not, and the wall-clock time of the whole warm-up."""
 
     steps: tuple[WarmupStep, ...]
     seconds: float
@@ -110,29 +110,26 @@ def clip_data_url(factor: int) -> str:
 
 def warm_up(endpoint: Endpoint, max_pixels: int = APP_MAX_PIXELS, timeout_s: float = 600.0,
             context_length: int | None = None, max_tokens: int = 8, video: bool = True) -> WarmupResult:
-    """Send the warm-up requests (streamed, as the chat sends, on one client): the photos one after another and,
-    once the first has answered, the clip beside the others. Raises WarmupFailed when the first photo fails (the
-    engine cannot answer images); a later request that fails is only noted in the result (a video request will
-    report its own error to its user)."""
+    """Send the warm-up requests (streamed, as the chat sends, on one client) all at once: the engine's first-use
+    costs (torchvision's import, the video decoder's, kernels) overlap instead of adding up. Raises WarmupFailed
+    when the first photo fails (the engine cannot answer images); another request that fails is only noted in the
+    result (a video request will report its own error to its user)."""
     started = time.monotonic()
-    steps, problems = [], []
-    with _client(endpoint, timeout_s) as client, ThreadPoolExecutor(1, thread_name_prefix="warmup-clip") as pool:
-        clip = None
-        for index, (name, urls) in enumerate(image_requests(endpoint.family, max_pixels, context_length)):
+    photos = image_requests(endpoint.family, max_pixels, context_length)
+    clip = clip_data_url(get_family(endpoint.family).factor) if video else None
+    with _client(endpoint, timeout_s) as client, \
+            ThreadPoolExecutor(len(photos) + 1, thread_name_prefix="warmup") as pool:
+        sent = [pool.submit(_request, client, endpoint.model, name, urls, (), max_tokens) for name, urls in photos]
+        if clip is not None:
+            sent.append(pool.submit(_request, client, endpoint.model, f"{CLIP_FRAMES}-frame clip", (), (clip,),
+                                    max_tokens, endpoint.engine.request_fields(has_video=True)))
+        steps, problems = [], []
+        for index, future in enumerate(sent):
             try:
-                steps.append(_request(client, endpoint.model, name, urls, (), max_tokens))
+                steps.append(future.result())
             except WarmupFailed as error:
                 if index == 0:
                     raise
-                problems.append(str(error))
-            if index == 0 and video:
-                url = clip_data_url(get_family(endpoint.family).factor)
-                clip = pool.submit(_request, client, endpoint.model, f"{CLIP_FRAMES}-frame clip", (), (url,),
-                                   max_tokens, endpoint.engine.request_fields(has_video=True))
-        if clip is not None:
-            try:
-                steps.append(clip.result())
-            except WarmupFailed as error:
                 problems.append(str(error))
     return WarmupResult(tuple(steps), time.monotonic() - started, tuple(problems))
 
