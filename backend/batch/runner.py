@@ -4,6 +4,7 @@ original). Cancel stops every request in flight on the engine and keeps what fin
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -150,6 +151,8 @@ class BatchRunner:
         # requests in flight on the engine; more workers than that prepare and draw the files around them, so the
         # engine always has `concurrency` requests to batch while the CPU work of the others overlaps
         self._in_flight = threading.BoundedSemaphore(self.concurrency)
+        # preparing a file is CPU work: more at once than there are cores only delays the first requests
+        self._preparing = threading.BoundedSemaphore(usable_cores())
 
     @property
     def concurrency(self) -> int:
@@ -208,7 +211,8 @@ class BatchRunner:
         if self.cancelled:
             return replace(result, status=CANCELLED, error="Cancelled before it was sent.")
         try:
-            media = self.job.prepare(item.path)
+            with self._preparing:
+                media = self.job.prepare(item.path)
         except UploadError as error:
             return replace(result, status=BAD_FILE, error=_reason(error, item.path))
         kind = "video" if media.videos else "image"
@@ -277,6 +281,11 @@ class BatchRunner:
                 if self._cancel.wait(SLOT_WAIT_S):
                     yield  # cancelled: the caller notices and sends nothing
                     return
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _reason(error: UploadError, path: str) -> str:
