@@ -1,4 +1,4 @@
-"""The Studio over real SGLang on a GPU host: every use case the UI and the named API call, in-process; prints
+"""The Studio over a real engine (SGLang, or vLLM) on a GPU host: every use case the UI and the named API call, in-process; prints
 JSON lines.
 
     source .whl/carry/device_env.sh
@@ -11,6 +11,7 @@ Steps: plan for the detected GPUs -> Studio.launch (phases to ready) -> Studio.a
 vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> Studio.ground of a pasted answer in
 this app's frame and in the server's default frame -> a browser session's turn drawn by Studio.finish_turn,
 then a follow-up that attaches nothing -> a 12 MP EXIF-rotated phone photo through ask ->
+five photos in one message -> a 10 s 720p clip -> a receipt extraction held to its schema by the engine ->
 Studio.start_batch over 32 photos (files/s) -> a public visitor's status and launch refusal -> Studio.stop.
 Answers from dummy weights are random: sizes, counts and times are what this checks.
 """
@@ -37,7 +38,8 @@ from backend.plans.planner import PlanRequest  # noqa: E402
 from backend.studio.session import TurnView  # noqa: E402
 from backend.studio.settings import StudioSettings
 from backend.studio.studio import Studio  # noqa: E402
-from backend.studio.viewer import AdminRequired  # noqa: E402
+from backend.studio.viewer import AdminRequired, Viewer  # noqa: E402
+from bench.media import make_clip  # noqa: E402
 
 PASTED = '[{"bbox_2d": [100, 120, 500, 600], "label": "box"}]'
 
@@ -126,6 +128,7 @@ def main() -> int:
         portrait.save(rotated, quality=90, exif=exif.tobytes())
         answer = studio.ask("Locate the yellow square.", [str(rotated)], [], greedy, admin)
         emit("ask_exif6", images=answer["images"], vision_tokens=answer["metrics"]["vision_tokens"])
+        media_steps(studio, admin, work, big, greedy)
         files = [photo(work / f"batch-{index}.jpg", (1280, 720)) for index in range(32)]
         batch = studio.start_batch(files, "Describe this picture in one sentence.", work / "batch", admin,
                                    max_tokens=32, overlays=False)
@@ -150,6 +153,39 @@ def main() -> int:
         emit("stop", phase=stopped.phase.value, gpu_release=stopped.gpu_release)
         supervisor.close()
     return 0
+
+
+def media_steps(studio: Studio, admin: Viewer, work: Path, big: str, greedy: SamplingParams) -> None:
+    """Five photos in one message, a 10 s clip, and a receipt extraction held to its schema by the engine; each
+    step reports its own failure and the next still runs."""
+    def five_images() -> dict:
+        five = [photo(work / f"five-{index}.jpg", (1280, 720)) for index in range(5)]
+        answer = studio.ask("Compare these five pictures.", five, [], greedy, admin)
+        return {"status": answer["status"], "sent": [image["sent_size"] for image in answer["images"]],
+                "vision_tokens": answer["metrics"]["vision_tokens"], "prompt_tokens": answer["metrics"]["prompt_tokens"]}
+
+    def video() -> dict:
+        clip = make_clip(10.0, (1280, 720), 30.0, folder=work)
+        answer = studio.ask("Describe what happens in this video.", [str(clip)], [], greedy, admin)
+        sent = answer["videos"][0]
+        return {"status": answer["status"], "sent_size": sent["sent_size"], "frames_sent": sent["frames_sent"],
+                "prompt_tokens": answer["metrics"]["prompt_tokens"], "ttft_s": answer["metrics"]["ttft_s"]}
+
+    def extraction() -> dict:
+        updates = list(studio.extract([big], "receipt", SamplingParams(temperature=0.0, max_tokens=256), admin))
+        document = updates[-1].document
+        assert document is not None
+        return {"status": document.extraction.status, "valid": document.extraction.valid,
+                "finish": document.turn.metrics.finish_reason if document.turn.metrics else None,
+                "answer_head": updates[-1].text[:160]}
+
+    for name, step in (("five_images", five_images), ("video", video), ("extract", extraction)):
+        began = time.monotonic()
+        try:
+            fields = step()
+            emit(name, seconds=round(time.monotonic() - began, 3), **fields)
+        except Exception as error:  # noqa: BLE001 - reported, and the next step runs
+            emit(name, error=f"{type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":
