@@ -19,7 +19,7 @@ from backend.chat.conversation import DEFAULT_SYSTEM_PROMPT, BuiltRequest, Conve
 from backend.chat.errors import STREAM_ERRORS, BadMedia, ChatError, ServerNotReady, explain, explain_broken_stream
 from backend.chat.metrics import AnswerClock, AnswerMetrics
 from backend.chat.reasoning import Thoughts, delta_reasoning
-from backend.chat.transport import RequestSocket
+from backend.chat.transport import ChunkClient, RequestSocket
 from backend.endpoint import Endpoint
 from backend.families import get_family, thinks_first
 from backend.media.images import MediaError, PreparedImage
@@ -256,7 +256,7 @@ class ChatSession:
         key = (endpoint.api_base, endpoint.api_key)
         if key not in self._clients:
             timeout = httpx.Timeout(self.timeout_s, connect=5.0)
-            self._clients[key] = openai.OpenAI(
+            self._clients[key] = ChunkClient(
                 base_url=endpoint.api_base,
                 api_key=endpoint.api_key or "EMPTY",
                 max_retries=0,  # a retry would send the request again after stop() cut it

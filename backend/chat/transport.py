@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 import openai
+import pydantic
+from openai.types.chat import ChatCompletionChunk
 
 CONNECT_EVENTS = ("connection.connect_tcp.complete", "connection.connect_unix_socket.complete")
 
@@ -92,3 +94,18 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # already closed
+
+
+class ChunkClient(openai.OpenAI):
+    """The openai client, reading each streamed chunk with pydantic's own validator (~9 us a chunk) instead of the
+    SDK's lenient pure-Python construct (~190 us): with 32 answers streaming at once that was most of the app's CPU
+    time, under one GIL. A chunk the typed model refuses (a value the SDK's types do not list) is read the SDK's
+    lenient way, so nothing an engine sends is lost."""
+
+    def _process_response_data(self, *, data: object, cast_to: type[Any], response: httpx.Response) -> Any:
+        if cast_to is ChatCompletionChunk and isinstance(data, dict):
+            try:
+                return ChatCompletionChunk.model_validate(data)
+            except pydantic.ValidationError:
+                pass
+        return super()._process_response_data(data=data, cast_to=cast_to, response=response)
