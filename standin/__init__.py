@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STANDIN_OPTIONS = ("load_seconds", "tpot_ms", "ttft_ms", "script", "fail_at_start", "children", "ignore_sigterm",
-                   "compat")
+                   "compat", "own_warmup_seconds")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reasoning-parser", default=None,
                         help="qwen3: a *Thinking* model's reasoning is sent in reasoning_content, not in the text")
     parser.add_argument("--load-seconds", type=float, default=0.5, help="/health answers 503 until this has passed")
+    parser.add_argument("--own-warmup-seconds", type=float, default=None,
+                        help="like SGLang's own warm-up: requests are answered, /health says 503 this long")
     parser.add_argument("--tpot-ms", type=float, default=5.0, help="delay between streamed tokens")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before the first token")
     parser.add_argument("--script", default=None, help='JSON file: [{"match": regex, "answer": text}]')
@@ -73,7 +75,8 @@ def standin_plan(plan: LaunchPlan, **options: object) -> LaunchPlan:
     """The plan with `-m sglang.launch_server` replaced by `-m standin` (`vllm serve` by `python -m standin serve`,
     the vllm flavour) and stand-in options appended.
 
-    Options: load_seconds, tpot_ms, ttft_ms, script, fail_at_start, children, ignore_sigterm, compat.
+    Options: load_seconds, tpot_ms, ttft_ms, script, fail_at_start, children, ignore_sigterm, compat,
+    own_warmup_seconds.
     """
     argv = list(plan.argv)
     if argv[:2] == ["vllm", "serve"]:  # `vllm serve M ...` -> `python -m standin serve M ... --flavor vllm`
@@ -142,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=server.serve_forever, name="standin-http", daemon=True).start()
     children = _spawn_children(args.children)
     status = run_boot(args.load_seconds, args.model_path, served, args.host, args.port, args.context_length,
-                      args.api_key, args.fail_at_start, state.ready.set)
+                      args.api_key, args.fail_at_start, state.ready.set, on_serving=state.serving.set,
+                      own_warmup_s=args.own_warmup_seconds)
     if status is not None:
         for child in children:
             child.kill()

@@ -77,8 +77,11 @@ def failure_lines(kind: str, host: str, port: int, model: str) -> tuple[list[str
 
 def run_boot(load_seconds: float, model: str, served_model_name: str, host: str, port: int, context_length: int,
              api_key: str | None, fail_at_start: str | None, on_ready: Callable[[], None],
-             out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int | None:
-    """Print the loading lines over load_seconds; return an exit status for a scripted failure, else None."""
+             out: TextIO = sys.stdout, err: TextIO = sys.stderr, on_serving: Callable[[], None] = lambda: None,
+             own_warmup_s: float | None = None) -> int | None:
+    """Print the loading lines over load_seconds; return an exit status for a scripted failure, else None.
+    on_serving: the HTTP API takes requests (SGLang's uvicorn is up); own_warmup_s later, on_ready: /health says
+    200, as SGLang says only once its own warm-up request has answered."""
     step = max(load_seconds, 0.0) / (SHARDS + len(GRAPH_BATCHES) + 6)
     # Like SGLang, print every server argument, the API key included.
     _log(out, f"server_args=ServerArgs(model_path='{model}', served_model_name='{served_model_name}', host='{host}', "
@@ -125,7 +128,8 @@ def run_boot(load_seconds: float, model: str, served_model_name: str, host: str,
               "INFO:     Application startup complete.\n"
               f"INFO:     Uvicorn running on http://{host}:{port} (Press CTRL+C to quit)\n")
     out.flush()
-    time.sleep(step)
+    on_serving()
+    time.sleep(step if own_warmup_s is None else own_warmup_s)
     _log(out, "Prefill batch, #new-seq: 1, #new-token: 70, #cached-token: 0, token usage: 0.00, #running-req: 0",
          prefix="")
     on_ready()

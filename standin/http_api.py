@@ -50,11 +50,13 @@ class StandinState:
     compat: str
     grammar_backend: str = "xgrammar"
     reasoning_parser: str | None = None  # "qwen3": a thinking model's reasoning goes in reasoning_content
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event = field(default_factory=threading.Event)  # /health says 200
+    serving: threading.Event = field(default_factory=threading.Event)  # requests answered (SGLang: before /health)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(
         default_factory=lambda: {"requests": 0, "aborted": 0, "completed": 0, "active": 0, "errors": 0,
-                                 "peak_active": 0}  # the most requests in flight at once
+                                 "peak_active": 0,  # the most requests in flight at once
+                                 "before_ready": 0}  # chat requests taken while /health still said 503
     )
     prompt_tokens_total: int = 0
     generation_tokens_total: int = 0
@@ -70,6 +72,11 @@ class StandinState:
     def grid(self) -> ImageGrid:
         """How the served model cuts images (Qwen3-VL names get Qwen3-VL's grid and 0..1000 answers)."""
         return grid_for_model(self.served_model_name)
+
+    @property
+    def accepting(self) -> bool:
+        """Whether requests other than /health are answered yet."""
+        return self.serving.is_set() or self.ready.is_set()
 
     def bump(self, **changes: int) -> None:
         """Add to the counters."""
@@ -158,6 +165,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             if not state.enable_metrics:
                 return self._send_json(404, {"detail": "Not Found"})
             return self._send_metrics()
+        if not state.accepting:  # SGLang's HTTP server is not up yet
+            return self._send_empty(503)
         if not self._authorized():
             return None
         if path == "/v1/models":
@@ -194,11 +203,11 @@ class StandinHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if path != "/v1/chat/completions":
             return self._send_json(404, {"detail": "Not Found"})
-        if not self.state.ready.is_set():
+        if not self.state.accepting:
             return self._send_empty(503)
         if not self._authorized():
             return None
-        self.state.bump(requests=1)
+        self.state.bump(requests=1, before_ready=0 if self.state.ready.is_set() else 1)
         try:
             request = self._parse(body)
             media = self._load_media(request["messages"], self.video_sampling(request))

@@ -87,6 +87,21 @@ def test_the_warm_up_sends_its_photos_and_a_short_clip_at_once_before_ready(tmp_
         supervisor.close()
 
 
+def test_the_warm_up_goes_out_while_the_engine_runs_its_own_before_health_says_200(
+        tmp_path: Path, make_standin_plan: PlanFactory) -> None:
+    supervisor = Supervisor(tmp_path / "runs", TEST_SETTINGS)
+    try:
+        supervisor.launch(make_standin_plan(own_warmup_seconds=2.0))  # SGLang: requests answered, /health 503
+        status = supervisor.wait_ready(READY_TIMEOUT_S)
+        assert status.phase == Phase.READY, status.log_tail
+        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+        assert stats["before_ready"] == 2 and stats["errors"] == 0  # both photo requests, sent early
+        assert any("warm-up sent before /health" in line for line in status.log_tail)
+        assert status.health_ok_s is not None and status.warmup_s is not None  # ready still waits for /health
+    finally:
+        supervisor.close()
+
+
 def test_streamed_chat_through_the_openai_sdk(standin_server: StandinServer, tmp_path: Path) -> None:
     image_path = tmp_path / "frame.png"
     Image.new("RGB", (1280, 720), (0, 128, 255)).save(image_path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from backend.engine.records import remove_record
 from backend.engine.settings import SupervisorSettings
 from backend.engine.status import FailureCause, FailureKind, Mode, Phase
 from backend.engine.status_board import StatusBoard
-from backend.engine.warmup import WarmupFailed, warm_up
+from backend.engine.warmup import WarmupFailed, WarmupResult, warm_up
 
 if TYPE_CHECKING:
     from backend.engine.run import EngineRun
@@ -50,6 +51,7 @@ class EngineWatcher:
     def _watch(self, run: EngineRun) -> None:
         settings = self.settings
         failures, next_probe = 0, 0.0
+        early: Future[WarmupResult] | None = None
         while not run.stop_requested.is_set():
             exit_code = run.exit_code()
             if exit_code is not None:
@@ -65,7 +67,10 @@ class EngineWatcher:
                 if now >= next_probe:
                     next_probe = now + 2 * settings.poll_s
                     if probe(run.plan.base_url, "/health", run.api_key, settings.health_timeout_s).ok:
-                        self._warm_up(run)
+                        self._warm_up(run, early)
+                    elif early is None and settings.warmup and \
+                            probe(run.plan.base_url, "/v1/models", run.api_key, settings.health_timeout_s).ok:
+                        early = self._start_early_warm_up(run)
             else:
                 dead = {pid: name for pid, name in run.ready_children.items() if pid not in direct_children(run.pid)}
                 if dead:
@@ -94,24 +99,46 @@ class EngineWatcher:
                                message="Busy or stuck: not answering /health (it keeps running; Stop relaunches).")
         return failures
 
-    def _warm_up(self, run: EngineRun) -> None:
+    def _start_early_warm_up(self, run: EngineRun) -> Future[WarmupResult]:
+        """SGLang answers requests before /health: it runs its own warm-up request first and says healthy only
+        after it. The app's warm-up starts then too, so the engine's first-use work is done once, side by side."""
+        run.add_line(f"[app] the engine answers requests after {run.uptime_s:.1f} s; warm-up sent before /health")
+        pool = ThreadPoolExecutor(1, thread_name_prefix=f"warmup-{run.pid}")
+        try:
+            return pool.submit(self._warm_up_requests, run)
+        finally:
+            pool.shutdown(wait=False)
+
+    def _warm_up_requests(self, run: EngineRun) -> WarmupResult:
+        return warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s,
+                       run.plan.context_length, video=self.settings.warmup_video)
+
+    def _warm_up(self, run: EngineRun, early: Future[WarmupResult] | None = None) -> None:
+        """/health answered: finish the warm-up (waiting for one sent early; sending it again if that one failed,
+        as the engine may not have taken requests yet), then ready. warmup_s is the time from /health to ready."""
         health_ok_s = round(run.uptime_s, 2)
         self._board.update(run, health_ok_s=health_ok_s)
         self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (the first image requests).")
         message = f"Ready (/health answered after {health_ok_s:.1f} s; no warm-up)."
         if self.settings.warmup:
+            result = None
+            if early is not None:
+                try:
+                    result = early.result()
+                except WarmupFailed as error:
+                    run.add_line(f"[app] the warm-up sent before /health failed ({error}); sending it again")
             try:
-                result = warm_up(run.endpoint(), self.settings.warmup_max_pixels, self.settings.warmup_timeout_s,
-                                 run.plan.context_length, video=self.settings.warmup_video)
+                result = result or self._warm_up_requests(run)
             except WarmupFailed as error:
                 if run.stop_requested.wait(1.0) or run.exit_code() is not None:
                     return  # stopped or crashed meanwhile: the watcher loop reports it
                 self._fail(run, FailureCause(FailureKind.WARMUP_FAILED, "The warm-up request failed.",
                                              "Read the log tail.", str(error)))
                 return
-            warmup_s = round(result.seconds, 2)  # one value for the status field and the words
+            warmup_s = round(run.uptime_s - health_ok_s, 2)  # one value for the status field and the words
             self._board.update(run, warmup_s=warmup_s)
-            run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {warmup_s:.1f} s ({result.line()})")
+            run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {warmup_s:.1f} s more "
+                         f"(requests {result.seconds:.1f} s: {result.line()})")
             message = f"Ready (/health answered after {health_ok_s:.1f} s; warm-up took {warmup_s:.1f} s)."
         run.ready_children = direct_children(run.pid)
         self._advance(run, Phase.READY, 1.0, message)
