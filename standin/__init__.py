@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STANDIN_OPTIONS = ("load_seconds", "tpot_ms", "ttft_ms", "script", "fail_at_start", "children", "ignore_sigterm",
-                   "compat", "own_warmup_seconds")
+                   "compat", "own_warmup_seconds", "refuse_chat_before_ready")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--load-seconds", type=float, default=0.5, help="/health answers 503 until this has passed")
     parser.add_argument("--own-warmup-seconds", type=float, default=None,
                         help="like SGLang's own warm-up: requests are answered, /health says 503 this long")
+    parser.add_argument("--refuse-chat-before-ready", action="store_true",
+                        help="during --own-warmup-seconds, the model list answers but chat requests get 503")
     parser.add_argument("--tpot-ms", type=float, default=5.0, help="delay between streamed tokens")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before the first token")
     parser.add_argument("--script", default=None, help='JSON file: [{"match": regex, "answer": text}]')
@@ -76,7 +78,7 @@ def standin_plan(plan: LaunchPlan, **options: object) -> LaunchPlan:
     the vllm flavour) and stand-in options appended.
 
     Options: load_seconds, tpot_ms, ttft_ms, script, fail_at_start, children, ignore_sigterm, compat,
-    own_warmup_seconds.
+    own_warmup_seconds, refuse_chat_before_ready.
     """
     argv = list(plan.argv)
     if argv[:2] == ["vllm", "serve"]:  # `vllm serve M ...` -> `python -m standin serve M ... --flavor vllm`
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model_path, served_model_name=served, api_key=args.api_key, context_length=args.context_length,
         enable_metrics=args.enable_metrics, tpot_s=args.tpot_ms / 1000.0, ttft_s=args.ttft_ms / 1000.0,
         script=load_script(args.script), compat=args.compat, grammar_backend=args.grammar_backend,
-        reasoning_parser=args.reasoning_parser,
+        reasoning_parser=args.reasoning_parser, chat_before_ready=not args.refuse_chat_before_ready,
     )
     if args.flavor == "vllm":
         return serve_vllm(args, unknown, state)

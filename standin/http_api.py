@@ -52,6 +52,7 @@ class StandinState:
     reasoning_parser: str | None = None  # "qwen3": a thinking model's reasoning goes in reasoning_content
     ready: threading.Event = field(default_factory=threading.Event)  # /health says 200
     serving: threading.Event = field(default_factory=threading.Event)  # requests answered (SGLang: before /health)
+    chat_before_ready: bool = True  # chat requests answered between serving and ready (as SGLang does)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(
         default_factory=lambda: {"requests": 0, "aborted": 0, "completed": 0, "active": 0, "errors": 0,
@@ -203,7 +204,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if path != "/v1/chat/completions":
             return self._send_json(404, {"detail": "Not Found"})
-        if not self.state.accepting:
+        if not self.state.accepting or not (self.state.chat_before_ready or self.state.ready.is_set()):
             return self._send_empty(503)
         if not self._authorized():
             return None

@@ -102,6 +102,20 @@ def test_the_warm_up_goes_out_while_the_engine_runs_its_own_before_health_says_2
         supervisor.close()
 
 
+def test_a_warm_up_the_engine_refused_before_health_is_sent_again_once_health_says_200(
+        tmp_path: Path, make_standin_plan: PlanFactory) -> None:
+    supervisor = Supervisor(tmp_path / "runs", TEST_SETTINGS)
+    try:
+        supervisor.launch(make_standin_plan(own_warmup_seconds=1.0, refuse_chat_before_ready=True))
+        status = supervisor.wait_ready(READY_TIMEOUT_S)
+        assert status.phase == Phase.READY, status.log_tail
+        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+        assert stats["before_ready"] == 0 and stats["completed"] == 2  # the photos, answered after /health
+        assert any("warm-up sent before /health failed" in line for line in status.log_tail)
+    finally:
+        supervisor.close()
+
+
 def test_streamed_chat_through_the_openai_sdk(standin_server: StandinServer, tmp_path: Path) -> None:
     image_path = tmp_path / "frame.png"
     Image.new("RGB", (1280, 720), (0, 128, 255)).save(image_path)
