@@ -6,6 +6,8 @@ import os
 import signal
 import socket
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +18,12 @@ import pytest
 from PIL import Image
 
 from backend.engine.records import read_record
-from backend.engine.status import Mode, Phase
+from backend.engine.settings import SupervisorSettings
+from backend.engine.status import Mode, Phase, ServerStatus
 from backend.engine.supervisor import Supervisor
 from backend.media.images import APP_MAX_PIXELS
 from backend.plans.planner import PlanRequest, make_plan
+from backend.plans.request import LaunchPlan
 from standin import standin_plan
 from tests.helpers import READY_TIMEOUT_S, TEST_SETTINGS, PlanFactory, StandinServer, pick_free_port
 from tests.process_checks import gone, standin_pids, tree_pids, wait_gone
@@ -70,50 +74,48 @@ def test_ready_says_when_health_answered_and_how_long_the_warm_up_took(standin_s
     assert any(line.startswith("[app] /health 200 after") and "1288x728 JPEG" in line for line in status.log_tail)
 
 
-def test_the_warm_up_sends_its_photos_and_a_short_clip_at_once_before_ready(tmp_path: Path,
-                                                                     make_standin_plan: PlanFactory) -> None:
-    supervisor = Supervisor(tmp_path / "runs", replace(TEST_SETTINGS, warmup_video=True))
+@contextmanager
+def launched_until_ready(tmp_path: Path, plan: LaunchPlan, settings: SupervisorSettings = TEST_SETTINGS
+                         ) -> Iterator[tuple[ServerStatus, dict]]:
+    """A supervisor launching plan, once ready: its status and the stand-in's stats, read at once (nothing has
+    been sent since ready); closed afterwards."""
+    supervisor = Supervisor(tmp_path / "runs", settings)
     try:
-        supervisor.launch(make_standin_plan(ttft_ms=300))  # each request takes long enough to see them overlap
+        supervisor.launch(plan)
         status = supervisor.wait_ready(READY_TIMEOUT_S)
         assert status.phase == Phase.READY, status.log_tail
-        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()  # read at once: nothing after ready
+        yield status, httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+    finally:
+        supervisor.close()
+
+
+def test_the_warm_up_sends_its_photos_and_a_short_clip_at_once_before_ready(tmp_path: Path,
+                                                                     make_standin_plan: PlanFactory) -> None:
+    # each request takes long enough to see them overlap
+    with launched_until_ready(tmp_path, make_standin_plan(ttft_ms=300),
+                              replace(TEST_SETTINGS, warmup_video=True)) as (status, stats):
         assert [["video", "MP4", 112, 112]] in stats["recent_media"] and stats["errors"] == 0
         assert [["image", "JPEG", 56, 56]] in stats["recent_media"] and len(stats["recent_media"]) == 3
         assert stats["peak_active"] == 3  # sent at once, so first-use costs overlap
         line = next(text for text in status.log_tail if text.startswith("[app] /health 200 after"))
         assert "8-frame clip" in line and "failed" not in line
-    finally:
-        supervisor.close()
 
 
 def test_the_warm_up_goes_out_while_the_engine_runs_its_own_before_health_says_200(
         tmp_path: Path, make_standin_plan: PlanFactory) -> None:
-    supervisor = Supervisor(tmp_path / "runs", TEST_SETTINGS)
-    try:
-        supervisor.launch(make_standin_plan(own_warmup_seconds=2.0))  # SGLang: requests answered, /health 503
-        status = supervisor.wait_ready(READY_TIMEOUT_S)
-        assert status.phase == Phase.READY, status.log_tail
-        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+    # SGLang: requests answered, /health 503
+    with launched_until_ready(tmp_path, make_standin_plan(own_warmup_seconds=2.0)) as (status, stats):
         assert stats["before_ready"] == 2 and stats["errors"] == 0  # both photo requests, sent early
         assert any("warm-up sent before /health" in line for line in status.log_tail)
         assert status.health_ok_s is not None and status.warmup_s is not None  # ready still waits for /health
-    finally:
-        supervisor.close()
 
 
 def test_a_warm_up_the_engine_refused_before_health_is_sent_again_once_health_says_200(
         tmp_path: Path, make_standin_plan: PlanFactory) -> None:
-    supervisor = Supervisor(tmp_path / "runs", TEST_SETTINGS)
-    try:
-        supervisor.launch(make_standin_plan(own_warmup_seconds=1.0, refuse_chat_before_ready=True))
-        status = supervisor.wait_ready(READY_TIMEOUT_S)
-        assert status.phase == Phase.READY, status.log_tail
-        stats = httpx.get(status.base_url + "/standin/stats", timeout=5).json()
+    plan = make_standin_plan(own_warmup_seconds=1.0, refuse_chat_before_ready=True)
+    with launched_until_ready(tmp_path, plan) as (status, stats):
         assert stats["before_ready"] == 0 and stats["completed"] == 2  # the photos, answered after /health
         assert any("warm-up sent before /health failed" in line for line in status.log_tail)
-    finally:
-        supervisor.close()
 
 
 def test_streamed_chat_through_the_openai_sdk(standin_server: StandinServer, tmp_path: Path) -> None:
