@@ -166,3 +166,21 @@ def test_the_bench_runs_a_vllm_plan_beside_a_direct_client(tmp_path: Path) -> No
     rows = {row["key"]: row for row in results["rows"]}
     for key in ("p1_ttft_ms", "p1_tpot_ms", "p2_output_tok_s"):
         assert _is_number(rows[key]["app"]["median"]) and _is_number(rows[key]["direct"]["median"]), key
+
+
+def test_the_fault_checks_rehearse_on_the_stand_in_as_vllm(tmp_path: Path) -> None:
+    # bench.gpu.faults on a GPU host: a busy GPU's second launch, client aborts read from vLLM's metrics, kill -9
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.gpu.faults", "--standin", "--engine", "vllm", "--context-length", "32768",
+         "--model-path", "7B", "--hardware", "H100", "--sessions", "2", "--soak-seconds", "2",
+         "--abort-within-s", "2", "--runs-dir", str(tmp_path / "runs")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+    events = {line["event"]: line for line in map(json.loads, completed.stdout.splitlines())}
+    busy = events["second_launch_on_busy_gpu"]
+    assert (busy["second_phase"], busy["cause"], busy["first_still_answers"]) == ("failed", "gpu_memory_taken", True)
+    assert "--gpu-memory-utilization" in busy["suggestion"]
+    assert events["client_abort"]["running_before"] == 1.0 and events["client_abort"]["running_zero_after_s"] is not None
+    assert events["summary"]["checks"] == {"abort_stop": True, "abort_drop": True, "busy_gpu": True,
+                                           "mini_soak": True, "kill_9": True}

@@ -1,7 +1,10 @@
-"""Faults and a mini-soak against real SGLang on a GPU host (no gradio needed); prints JSON lines.
+"""Faults and a mini-soak against real SGLang (or vLLM) on a GPU host (no gradio needed); prints JSON lines.
 
     source .whl/carry/device_env.sh
     python3 -m bench.gpu.faults --model-path "$QWEN_MODEL_DIR" --engine-args "${SGLANG_DUMMY_FLAGS/--grammar-backend none/}"
+    # vLLM (bench/gpu/device_vllm_env.sh sourced: docs/research/vllm-gpu-rig.md)
+    python3 -m bench.gpu.faults --engine vllm --model-path "$QWEN_MODEL_DIR" --engine-args "--load-format dummy" \
+        --context-length 32768
 
 Steps, all through the app's own backend (Supervisor, ChatSession, ImagePreparer):
 1. plan for the detected GPUs and launch through the Supervisor; wait until ready (warm-up included);
@@ -9,7 +12,9 @@ Steps, all through the app's own backend (Supervisor, ChatSession, ImagePreparer
 3. a visitor stops an answer mid-stream (ChatSession.stop) and one drops it (the update stream is closed, as when
    a browser tab goes away): within --abort-within-s the engine's /metrics must show the request gone
    (num_running_reqs 0, or num_aborted_requests_total up by one): no runaway generation;
-4. kill -9 the engine mid-stream: the chat ends with ConnectionLost keeping the partial answer, the Supervisor
+4. a second launch of the same plan while the first engine holds the GPU: it fails with a cause that names the
+   GPU's memory, and the first engine still answers;
+5. kill -9 the engine mid-stream: the chat ends with ConnectionLost keeping the partial answer, the Supervisor
    reports the crash, and nvidia-smi lists no compute process within --gpu-free-within-s.
 Ends with a "summary" line (every check, pass or fail); exit 1 when one failed. About 3 minutes after ready.
 --standin rehearses the same steps on a CPU host with the stand-in engine.
@@ -27,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -36,17 +42,23 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from backend.chat.conversation import TurnStatus  # noqa: E402
 from backend.chat.session import ChatSession, SamplingParams, StreamUpdate  # noqa: E402
-from backend.engine.status import Phase  # noqa: E402
+from backend.engine.status import FailureKind, Phase  # noqa: E402
 from backend.engine.supervisor import Supervisor  # noqa: E402
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, PreparedImage  # noqa: E402
 from backend.plans.planner import PlanRequest, make_plan  # noqa: E402
+from backend.plans.ports import pick_port  # noqa: E402
+from backend.plans.request import LaunchPlan  # noqa: E402
 from bench.gpu.supervisor_check import emit, nvidia_smi  # noqa: E402
 
 PHOTO_SIZES = ((1280, 720), (640, 480), (1024, 768), (720, 1280))
 QUESTIONS = ("Describe this picture.", "Detect the rectangles and give their boxes as JSON.", "What colours are there?")
 LONG_ANSWER = "Write a very long, detailed story about this picture."
-ABORTED = "sglang:num_aborted_requests_total"
-METRIC = re.compile(r"^(sglang:[a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$")
+# Per engine: the gauge of requests in flight, and the counter of requests the engine aborted. vLLM counts an
+# aborted request under vllm:request_success with finished_reason="abort" (v1/metrics/loggers.py).
+RUNNING = {"sglang": "sglang:num_running_reqs", "vllm": "vllm:num_requests_running"}
+ABORTED = {"sglang": "sglang:num_aborted_requests_total", "vllm": 'vllm:request_success{finished_reason="abort"}'}
+METRIC = re.compile(r"^((?:sglang|vllm):[a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$")
+REASON = re.compile(r'finished_reason="([a-z]+)"')
 
 
 def photos() -> list[PreparedImage]:
@@ -66,13 +78,19 @@ def photos() -> list[PreparedImage]:
 
 
 def metrics(base_url: str) -> dict[str, float]:
-    """The engine's prometheus counters and gauges, summed over labels."""
+    """The engine's prometheus counters and gauges, summed over labels; those with a finished_reason label also
+    under `name{finished_reason="..."}`."""
     totals: dict[str, float] = {}
     text = httpx.get(base_url + "/metrics", timeout=10).text
     for line in text.splitlines():
         matched = METRIC.match(line.strip())
         if matched:
-            totals[matched.group(1)] = totals.get(matched.group(1), 0.0) + float(matched.group(3))
+            name, labels, value = matched.group(1), matched.group(2) or "", float(matched.group(3))
+            keys = [name]
+            if reason := REASON.search(labels):
+                keys.append(f'{name}{{finished_reason="{reason.group(1)}"}}')
+            for key in keys:
+                totals[key] = totals.get(key, 0.0) + value
     return totals
 
 
@@ -126,7 +144,7 @@ def mini_soak(supervisor: Supervisor, images: list[PreparedImage], sessions: int
             "ok": bool(latencies) and not errors}
 
 
-def abort_check(supervisor: Supervisor, image: PreparedImage, how: str, within_s: float) -> dict:
+def abort_check(supervisor: Supervisor, image: PreparedImage, how: str, within_s: float, engine: str) -> dict:
     """Start a long answer, end it from the client side (`stop` or `drop`), and watch the engine let go of it."""
     base_url = supervisor.status().base_url
     chat = ChatSession(supervisor.endpoint, sampling=SamplingParams(temperature=0.7, max_tokens=4096))
@@ -145,22 +163,45 @@ def abort_check(supervisor: Supervisor, image: PreparedImage, how: str, within_s
         updates.close()  # the consumer went away (GeneratorExit), as when the UI cancels the event
         final = None
     released_s = aborted_s = None
+    running, aborted = RUNNING[engine], ABORTED[engine]
     while time.monotonic() - ended_at < within_s and (released_s is None or aborted_s is None):
         now, elapsed = metrics(base_url), round(time.monotonic() - ended_at, 3)
-        if released_s is None and now.get("sglang:num_running_reqs", 0.0) == 0.0:
+        if released_s is None and now.get(running, 0.0) == 0.0:
             released_s = elapsed
-        if aborted_s is None and now.get(ABORTED, 0.0) > before.get(ABORTED, 0.0):
+        if aborted_s is None and now.get(aborted, 0.0) > before.get(aborted, 0.0):
             aborted_s = elapsed
         time.sleep(0.05)
     turn = chat.turns[-1]
-    # SGLang aborts a request whose client left (num_aborted_requests_total, where the version has it); the running
-    # gauge may lag while the engine idles (older versions refresh it every 30 s), so either signal will do.
-    return {"how": how, "chunks_before": seen, "running_before": before.get("sglang:num_running_reqs"),
+    # The engine aborts a request whose client left (SGLang: num_aborted_requests_total, where the version has it);
+    # the running gauge may lag while the engine idles (older SGLang refreshes it every 30 s): either signal will do.
+    return {"how": how, "chunks_before": seen, "running_before": before.get(running),
             "running_zero_after_s": released_s, "aborted_counted_after_s": aborted_s,
-            "aborted_metric_present": ABORTED in before, "turn_status": turn.status.value,
+            "aborted_metric_present": aborted in before, "turn_status": turn.status.value,
             "partial_answer_chars": len(turn.answer), "final_error": final.error if final else "",
             "ok": (released_s is not None or aborted_s is not None) and turn.status is TurnStatus.STOPPED
                   and bool(turn.answer)}
+
+
+def busy_gpu_check(second_plan: LaunchPlan, supervisor: Supervisor, runs_dir: Path, within_s: float) -> dict:
+    """Launch the same plan (on another port) while the first engine holds the GPU: the second must fail with a
+    cause that names the GPU's memory, and the first must still answer."""
+    second = Supervisor(runs_dir)
+    began = time.monotonic()
+    try:
+        second.launch(second_plan)
+        failed = second.wait_for(lambda status: status.phase in (Phase.FAILED, Phase.READY), within_s)
+    finally:
+        second.stop()
+        second.close()
+    cause = failed.cause
+    chat = ChatSession(supervisor.endpoint, sampling=SamplingParams(temperature=0.0, max_tokens=8))
+    after = _last(chat.send("Say hello."))
+    return {"second_phase": failed.phase.value, "after_s": round(time.monotonic() - began, 1),
+            "cause": cause.kind if cause else None, "summary": cause.summary if cause else "",
+            "suggestion": cause.suggestion if cause else "", "message": failed.message,
+            "first_still_answers": not after.error, "first_error": after.error,
+            "ok": failed.phase == Phase.FAILED and cause is not None
+                  and cause.kind in (FailureKind.GPU_MEMORY_TAKEN, FailureKind.OOM) and not after.error}
 
 
 def kill_check(supervisor: Supervisor, image: PreparedImage, gpu_free_within_s: float) -> dict:
@@ -200,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-path", required=True)
     parser.add_argument("--engine-args", default="", help='extra engine flags, e.g. "$SGLANG_DUMMY_FLAGS"')
+    parser.add_argument("--engine", choices=("sglang", "vllm"), default="sglang",
+                        help="vllm: the plan's `vllm` is $QWEN_STUDIO_VLLM (bench/gpu/device_vllm_env.sh sets it)")
+    parser.add_argument("--context-length", type=int, default=None)
     parser.add_argument("--hardware", default="auto")
     parser.add_argument("--gpus", default=None, help="a count or indices (default: the fewest that fit)")
     parser.add_argument("--port", type=int, default=None)
@@ -211,11 +255,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--abort-within-s", type=float, default=10.0,
                         help="how soon the engine must let go of an answer whose client left (SGLang waits ~2 s)")
     parser.add_argument("--gpu-free-within-s", type=float, default=60.0)
+    parser.add_argument("--busy-gpu-within-s", type=float, default=240.0,
+                        help="how long a second launch on the busy GPU may take to fail")
     parser.add_argument("--standin", action="store_true", help="rehearse on a CPU host with standin")
     args = parser.parse_args(argv)
 
-    plan = make_plan(PlanRequest(model=args.model_path, hardware=args.hardware, gpus=args.gpus,
-                                 engine_args=args.engine_args, port=args.port, api_key="k" + secrets.token_hex(16)))
+    request = PlanRequest(model=args.model_path, hardware=args.hardware, gpus=args.gpus, engine_args=args.engine_args,
+                          port=args.port, api_key="k" + secrets.token_hex(16), engine=args.engine,
+                          context_length=args.context_length)
+    plan = make_plan(request)
     if args.standin:
         from standin import standin_plan
 
@@ -239,9 +287,16 @@ def main(argv: list[str] | None = None) -> int:
         soak = mini_soak(supervisor, images, args.sessions, args.soak_seconds, args.max_tokens)
         emit("mini_soak", **soak)
         for how in ("stop", "drop"):
-            result = abort_check(supervisor, images[0], how, args.abort_within_s)
+            result = abort_check(supervisor, images[0], how, args.abort_within_s, args.engine)
             emit("client_abort", **result)
             checks[f"abort_{how}"] = result["ok"]
+        second_plan = make_plan(replace(request, port=pick_port(plan.host, plan.port + 1)))
+        if args.standin:  # no GPU to be busy: the stand-in fails as the engine would
+            second_plan = standin_plan(second_plan, load_seconds=1,
+                                       fail_at_start="busygpu" if args.engine == "vllm" else "oom")
+        busy = busy_gpu_check(second_plan, supervisor, Path(args.runs_dir) / "second", args.busy_gpu_within_s)
+        emit("second_launch_on_busy_gpu", **busy)
+        checks["busy_gpu"] = busy["ok"]
         killed = kill_check(supervisor, images[0], args.gpu_free_within_s)
         emit("kill_9_mid_stream", **killed)
         checks.update(mini_soak=soak["ok"], kill_9=killed["ok"])
