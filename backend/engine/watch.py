@@ -116,7 +116,8 @@ class EngineWatcher:
     def _warm_up(self, run: EngineRun, early: Future[WarmupResult] | None = None) -> None:
         """/health answered: finish the warm-up (waiting for one sent early; sending it again if that one failed,
         as the engine may not have taken requests yet), then ready. warmup_s is the time from /health to ready."""
-        health_ok_s = round(run.uptime_s, 2)
+        health_at = run.uptime_s
+        health_ok_s = round(health_at, 2)
         self._board.update(run, health_ok_s=health_ok_s)
         self._advance(run, Phase.WARMING_UP, 0.6, "Warming up (the first image requests).")
         message = f"Ready (/health answered after {health_ok_s:.1f} s; no warm-up)."
@@ -135,7 +136,9 @@ class EngineWatcher:
                 self._fail(run, FailureCause(FailureKind.WARMUP_FAILED, "The warm-up request failed.",
                                              "Read the log tail.", str(error)))
                 return
-            warmup_s = round(run.uptime_s - health_ok_s, 2)  # one value for the status field and the words
+            # one value for the status field and the words; from the unrounded /health time, so that a warm-up
+            # already done before /health reads 0.0 s, not -0.0 s
+            warmup_s = round(run.uptime_s - health_at, 2)
             self._board.update(run, warmup_s=warmup_s)
             run.add_line(f"[app] /health 200 after {health_ok_s:.1f} s; warm-up {warmup_s:.1f} s more "
                          f"(requests {result.seconds:.1f} s: {result.line()})")
