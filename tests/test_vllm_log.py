@@ -185,6 +185,17 @@ def test_vllm_failures_are_named(line: str, kind: str, hint: str) -> None:
     assert cause.evidence == line.strip() and hint in cause.suggestion
 
 
+def test_a_gpu_held_by_another_engine_is_not_answered_with_a_lower_memory_share() -> None:
+    # H100, 2026-12-08: a second vLLM 0.26.0 started beside a running one (v1/worker/utils.py request_memory)
+    line = ("(EngineCore pid=4101) ValueError: Free memory on device cuda:0 (3.56/79.18 GiB) on startup is less than "
+            "desired GPU memory utilization (0.9, 71.26 GiB). Decrease GPU memory utilization or reduce GPU memory "
+            "used by other processes.")
+    cause = classify_failure(_tail(line), 1, engine="vllm")
+    assert cause.kind == "gpu_memory_taken"
+    assert "--gpu-memory-utilization" not in cause.suggestion
+    assert "only 3.56 of 79.18 GiB is free" in cause.suggestion and "nvidia-smi" in cause.suggestion
+
+
 def test_the_root_cause_wins_over_the_engine_core_line() -> None:
     line = "(EngineCore_DP0 pid=7) torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB."
     assert classify_failure(_tail(line), 1, engine="vllm").kind == "oom"
