@@ -48,7 +48,6 @@ aiohttp, httpx, anyio, uvloop, prometheus-client, psutil, regex, pyyaml, einops,
 safetensors, cloudpickle, filelock, requests, tqdm, py-cpuinfo, click, h11, annotated-doc are there). Left out
 as optional (imported only inside functions for features not used here): torchcodec and PyNvVideoCodec
 (VLLM_VIDEO_LOADER_BACKEND defaults to opencv), compressed-tensors (only for compressed-tensors checkpoints),
-outlines-core / lm-format-enforcer (other structured-output backends; xgrammar and llguidance are carried),
 mistral-common, anthropic, mcp, opentelemetry-*, tilelang, quack-kernels, nvidia-cutlass-dsl, humming-kernels,
 tokenspeed-mla, nvtx, nvidia-cudnn-frontend, fastsafetensors, numba (the image has one), ijson, lark.
 --no-flashinfer drops FlashInfer (then the env script sets VLLM_USE_FLASHINFER_SAMPLER=0: vLLM's default
@@ -95,6 +94,10 @@ DEPS = (
     "depyf==0.20.0", "astor==0.8.1", "dill==0.4.1",
     "xgrammar==0.2.7", "apache-tvm-ffi==0.1.10",  # structured outputs; 0.2.8+ needs tvm-ffi>=0.1.11, vllm pins 0.1.10
     "llguidance==1.7.6",  # v1/structured_output/__init__ -> backend_guidance: needed at import (import test)
+    # SamplingParams._validate_structured_outputs imports every backend's validator for each request with a schema,
+    # whichever backend serves: lm-format-enforcer's module then loads lmformatenforcer (H100 run, 2026-12-08:
+    # ModuleNotFoundError at the first json_schema request)
+    "lm-format-enforcer==0.11.3", "interegular==0.3.3", "outlines_core==0.2.14",
 )
 FLASHINFER = ("flashinfer-python==0.6.14", "cuda-tile==1.7.0")
 
