@@ -181,6 +181,8 @@ def test_the_fault_checks_rehearse_on_the_stand_in_as_vllm(tmp_path: Path) -> No
     busy = events["second_launch_on_busy_gpu"]
     assert (busy["second_phase"], busy["cause"], busy["first_still_answers"]) == ("failed", "gpu_memory_taken", True)
     assert "--gpu-memory-utilization" in busy["suggestion"]
-    assert events["client_abort"]["running_before"] == 1.0 and events["client_abort"]["running_zero_after_s"] is not None
+    abort = events["client_abort"]
+    assert abort["running_before"] == 1.0 and abort["running_zero_after_s"] is not None
+    assert abort["aborted_metric_present"] and abort["aborted_counted_after_s"] is not None
     assert events["summary"]["checks"] == {"abort_stop": True, "abort_drop": True, "busy_gpu": True,
                                            "mini_soak": True, "kill_9": True}

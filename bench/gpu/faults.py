@@ -54,9 +54,11 @@ PHOTO_SIZES = ((1280, 720), (640, 480), (1024, 768), (720, 1280))
 QUESTIONS = ("Describe this picture.", "Detect the rectangles and give their boxes as JSON.", "What colours are there?")
 LONG_ANSWER = "Write a very long, detailed story about this picture."
 # Per engine: the gauge of requests in flight, and the counter of requests the engine aborted. vLLM counts an
-# aborted request under vllm:request_success with finished_reason="abort" (v1/metrics/loggers.py).
+# aborted request under its counter vllm:request_success with finished_reason="abort" (v1/metrics/loggers.py;
+# prometheus names a counter's series <name>_total).
 RUNNING = {"sglang": "sglang:num_running_reqs", "vllm": "vllm:num_requests_running"}
-ABORTED = {"sglang": "sglang:num_aborted_requests_total", "vllm": 'vllm:request_success{finished_reason="abort"}'}
+ABORTED = {"sglang": "sglang:num_aborted_requests_total",
+           "vllm": 'vllm:request_success_total{finished_reason="abort"}'}
 METRIC = re.compile(r"^((?:sglang|vllm):[a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$")
 REASON = re.compile(r'finished_reason="([a-z]+)"')
 
