@@ -13,6 +13,14 @@ platform with compute capability 9.0, imports the modules `vllm serve` uses for 
 (a ModuleNotFoundError names a package the bundle lacks), builds vLLM's Qwen2.5-VL processor from the weight-less
 model folder with the image's transformers (the startup-profiling dummy inputs and a real 1280x720 image), and
 decodes a generated MP4 with vLLM's default (opencv) video loader. Exits 1 on any failure.
+
+With --extraction FILE it also takes each extraction template's request the way `vllm serve` does: the app's
+`response_format` through vLLM's ChatCompletionRequest and SamplingParams.verify (which imports every
+structured-output backend: the H100 run of 2026-12-08 failed there on a missing lm-format-enforcer), the schema
+compiled by vLLM's xgrammar backend under the plan's --structured-outputs-config, and an answer that follows the
+schema fed through that grammar token by token, to its end. FILE is written first, in the app's own environment:
+
+    python -m bench.gpu.vllm_cpu_check --write-extraction /tmp/extraction.json
 """
 
 from __future__ import annotations
@@ -86,10 +94,72 @@ def check_video() -> None:
     print(f"ok   opencv video loader: frames {frames.shape}, fps {meta.get('fps')}")
 
 
+def write_extraction(path: str) -> None:
+    """In the app's environment: the plan's structured-outputs config and, per template, its response_format and an
+    answer that follows its schema (the stand-in's, written as xgrammar without free whitespace lets a model write)."""
+    import json
+
+    from backend.extract.schema import TEMPLATE_NAMES, template
+    from backend.plans.commands import VLLM_STRUCTURED_OUTPUTS
+    from standin.schema_answer import answer_for
+
+    requests = [{"name": name, "response_format": template(name).response_format(),
+                 "answer": answer_for(template(name).grammar_schema(), (1148, 840))} for name in TEMPLATE_NAMES]
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump({"structured_outputs_config": VLLM_STRUCTURED_OUTPUTS, "requests": requests}, out, indent=1)
+    print(f"wrote {len(requests)} extraction requests to {path}")
+
+
+def check_extraction(model: str, path: str) -> None:
+    import json
+
+    from vllm.config import ModelConfig, StructuredOutputsConfig, VllmConfig
+    from vllm.entrypoints.openai.chat_completion.protocol import ChatCompletionRequest
+    from vllm.sampling_params import StructuredOutputsParams
+    from vllm.tokenizers import get_tokenizer
+    from vllm.v1.structured_output.backend_types import StructuredOutputOptions
+    from vllm.v1.structured_output.backend_xgrammar import XgrammarBackend
+
+    with open(path, encoding="utf-8") as source:
+        written = json.load(source)
+    model_config = ModelConfig(model=model, max_model_len=32768, dtype="bfloat16")
+    outputs_config = StructuredOutputsConfig(**written["structured_outputs_config"])
+    tokenizer = get_tokenizer(model)
+    backend = XgrammarBackend(VllmConfig(model_config=model_config, structured_outputs_config=outputs_config),
+                              tokenizer=tokenizer, vocab_size=model_config.get_vocab_size())
+    for request in written["requests"]:
+        body = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "Extract."}],
+                                     response_format=request["response_format"], max_tokens=512)
+        params = body.to_sampling_params(512, {})
+        params.verify(model_config, None, outputs_config, tokenizer)
+        assert isinstance(params.structured_outputs, StructuredOutputsParams) and params.structured_outputs.json
+        spec = params.structured_outputs.json
+        grammar = backend.compile_grammar(StructuredOutputOptions.JSON,
+                                          spec if isinstance(spec, str) else json.dumps(spec))
+        tokens = tokenizer.encode(request["answer"], add_special_tokens=False)
+        accepted = grammar.validate_tokens(tokens)
+        if len(accepted) != len(tokens):
+            raise AssertionError(f"{request['name']}: the grammar stopped at token {len(accepted)} of {len(tokens)}: "
+                                 f"{tokenizer.decode(tokens[:len(accepted) + 1])!r}")
+        grammar.accept_tokens("check", tokens)
+        grammar.accept_tokens("check", [tokenizer.eos_token_id])
+        if not grammar.is_terminated():
+            raise AssertionError(f"{request['name']}: the grammar did not end after the answer")
+        print(f"ok   extraction {request['name']}: verified, compiled by xgrammar "
+              f"(backend {params.structured_outputs._backend}), a {len(tokens)}-token answer accepted to its end")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", required=True, help="a weight-less model folder (model-7b)")
+    ap.add_argument("--model", help="a weight-less model folder (model-7b)")
+    ap.add_argument("--extraction", help="a file --write-extraction wrote: check those requests too")
+    ap.add_argument("--write-extraction", help="(in the app's environment) write the extraction requests, then exit")
     args = ap.parse_args(argv)
+    if args.write_extraction:
+        write_extraction(args.write_extraction)
+        return 0
+    if not args.model:
+        ap.error("--model is required")
     force_hopper()
     failed = 0
     for name in MODULES:
@@ -99,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - report every module
             failed += 1
             print(f"FAIL import {name}: {type(exc).__name__}: {exc}")
-    for step in (lambda: check_processor(args.model), check_video):
+    steps = [lambda: check_processor(args.model), check_video]
+    if args.extraction:
+        steps.append(lambda: check_extraction(args.model, args.extraction))
+    for step in steps:
         try:
             step()
         except Exception:  # noqa: BLE001
