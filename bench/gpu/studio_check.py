@@ -12,7 +12,8 @@ vision tokens, seconds) -> Studio.stream_chat (first partial, partial count) -> 
 this app's frame and in the server's default frame -> a browser session's turn drawn by Studio.finish_turn,
 then a follow-up that attaches nothing -> a 12 MP EXIF-rotated phone photo through ask ->
 five photos in one message -> a 10 s 720p clip -> a receipt extraction held to its schema by the engine ->
-Studio.start_batch over 32 photos (files/s) -> a public visitor's status and launch refusal -> Studio.stop.
+Studio.start_batch over 32 photos (files/s) -> a second app attached to the engine by URL (endpoint
+mode) -> a public visitor's status and launch refusal -> Studio.stop.
 Answers from dummy weights are random: sizes, counts and times are what this checks.
 """
 
@@ -31,6 +32,8 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from backend.chat.grounded import subject_of  # noqa: E402
 from backend.chat.session import SamplingParams  # noqa: E402
+from backend.endpoint import Endpoint  # noqa: E402
+from backend.engine.probes import probe  # noqa: E402
 from backend.engine.settings import SupervisorSettings  # noqa: E402
 from backend.engine.supervisor import Supervisor  # noqa: E402
 from backend.hardware import detect_gpus  # noqa: E402
@@ -138,6 +141,7 @@ def main() -> int:
         assert last is not None
         emit("batch", files=last.total, answered=last.answered, problems=len(last.problems),
              seconds=round(time.monotonic() - began, 2), files_per_s=round(last.total / (time.monotonic() - began), 1))
+        attached_step(work, studio.endpoint(), greedy, detected)
         public = Studio(supervisor, StudioSettings(public=True, admin_token="t", work_dir=work / "public"), detected)
         visitor = public.viewer()
         shown = public.status_json(visitor)
@@ -153,6 +157,33 @@ def main() -> int:
         emit("stop", phase=stopped.phase.value, gpu_release=stopped.gpu_release)
         supervisor.close()
     return 0
+
+
+def attached_step(work: Path, endpoint: Endpoint | None, greedy: SamplingParams, detected: tuple) -> None:
+    """A second app attached to the running engine by URL and key (endpoint mode): which engine and family it
+    recognises, an answer about a photo, and its stop leaving the engine serving."""
+    began = time.monotonic()
+    supervisor = Supervisor(work / "attached-runs")
+    try:
+        assert endpoint is not None
+        attached = Studio(supervisor, StudioSettings(work_dir=work / "attached"), detected)
+        admin = attached.viewer()
+        status = attached.attach(endpoint.base_url, endpoint.api_key, admin)
+        status = supervisor.wait_for(lambda s: s.is_ready or s.phase.value == "failed", 60.0)
+        seen = attached.endpoint()
+        answer = attached.ask("What colour is the square?", [photo(work / "attached.jpg", (1280, 720))], [], greedy,
+                              admin)
+        detached = attached.stop(admin)
+        still = probe(endpoint.base_url, "/v1/models", endpoint.api_key, 10.0)
+        emit("attached", seconds=round(time.monotonic() - began, 3), ready=status.is_ready,
+             engine=seen.engine_name if seen else None, family=seen.family if seen else None,
+             local=seen.local if seen else None, answer_status=answer["status"],
+             vision_tokens=answer["metrics"]["vision_tokens"], after_stop=detached.phase.value,
+             engine_still_serving=still.ok)
+    except Exception as error:  # noqa: BLE001 - reported, and the next step runs
+        emit("attached", error=f"{type(error).__name__}: {error}")
+    finally:
+        supervisor.close()
 
 
 def media_steps(studio: Studio, admin: Viewer, work: Path, big: str, greedy: SamplingParams) -> None:
