@@ -32,6 +32,9 @@ NO_GRAMMAR = ("Grammar-based generation (json_schema, regex, ebnf, structural_ta
               "is launched with --grammar-backend none")
 
 CRASH_WORD = "__crash__"
+# streams an error event whose message is empty before any text, as vLLM 0.26.0 does when its engine raises while
+# generating (EngineGenerateError carries no message; chat_completion/serving.py create_streaming_error_response)
+ENGINE_ERROR_WORD = "__engine_error__"
 CRASH_AFTER_PIECES = 3
 
 
@@ -227,6 +230,9 @@ class StandinHandler(BaseHTTPRequestHandler):
             if request.get("stream"):
                 return self._stream_error(self.error_body(400, NO_GRAMMAR, "BadRequestError"))
             return self._send_json(400, self.error_body(400, NO_GRAMMAR, "BadRequestError"))
+        if request.get("stream") and ENGINE_ERROR_WORD in last_user_text(request["messages"]):
+            self.state.bump(errors=1)
+            return self._stream_error(self.error_body(400, "", "BadRequestError"))
         max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
         answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative,
                                schema)
@@ -361,10 +367,15 @@ class StandinHandler(BaseHTTPRequestHandler):
         self.send_header("content-type", "text/event-stream; charset=utf-8")
         self.send_header("transfer-encoding", "chunked")
         self.end_headers()
-        self._write(sse({"error": body}))
+        self._write(sse(self.stream_error_event(body)))
         self._write(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    @staticmethod
+    def stream_error_event(body: dict) -> dict:
+        """The event a stream that fails after its headers sends: SGLang wraps its ErrorResponse in "error"."""
+        return {"error": body}
 
     def _write(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

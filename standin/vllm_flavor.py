@@ -69,6 +69,11 @@ class VllmHandler(StandinHandler):
         return {"error": {"message": message, "type": err_type, "param": None, "code": status}}
 
     @staticmethod
+    def stream_error_event(body: dict) -> dict:
+        """vLLM streams its ErrorResponse as it is: {"error": {...}} (create_streaming_error_response)."""
+        return body
+
+    @staticmethod
     def chunk(chunk_id: str, created: int, model: str, *, role: str | None = None, content: str | None = None,
               finish_reason: str | None = None, matched_stop: int | None = None, reasoning: str | None = None) -> dict:
         fields = {"role": role, "content": content, "reasoning": reasoning}

@@ -307,3 +307,16 @@ def test_a_video_is_sampled_as_vllms_qwen_loader_does(engine: tuple[str, Path], 
     assert reply.status_code == 200, reply.text
     [received] = httpx.get(engine[0] + "/standin/stats", timeout=5).json()["last_videos"]
     assert received["frames"] == frames
+
+
+def test_an_engine_error_with_no_words_points_to_the_servers_log(engine: tuple[str, Path]) -> None:
+    # vLLM 0.26.0 on an H100 (2026-12-08): its engine raised on a schema request and the stream carried an error with
+    # an empty message, which the openai SDK words as "An error occurred during streaming"
+    from backend.chat.session import ChatSession
+    from backend.endpoint import Endpoint
+
+    session = ChatSession(Endpoint(engine[0], KEY, SERVED, family="qwen3-vl", engine_name="vllm"))
+    final = list(session.send("__engine_error__ Describe."))[-1]
+    assert final.error_kind == "RequestFailed" and session.turns[-1].answer == ""
+    assert final.error == ("The server ended the answer with an error it did not describe; the server's log names "
+                           "the cause. Regenerate to try again.")

@@ -137,15 +137,28 @@ def bad_media(message: str) -> BadMedia:
     return BadMedia(f"The server could not use an image or video in this request: {message}. Remove or replace it.")
 
 
-def explain_broken_stream(error: Exception) -> ChatError:
-    """The ChatError for a stream that broke after it started (the partial answer is kept)."""
+# What the openai SDK says when a server's error event carries no message (vLLM 0.26.0 sends an empty one when its
+# engine raises while generating): the cause is then only in the server's log.
+SDK_UNDESCRIBED_STREAM_ERROR = "An error occurred during streaming"
+
+
+def explain_broken_stream(error: Exception, partial: bool = True) -> ChatError:
+    """The ChatError for a stream that broke after it started; `partial`: some of the answer came (and is kept)."""
+    kept = "the partial answer is kept; " if partial else ""
     if isinstance(error, openai.APIError) and not isinstance(error, openai.APIConnectionError):
         if refusal := schema_failure(error.message):
             return refusal
+        if error.message in ("", SDK_UNDESCRIBED_STREAM_ERROR):
+            return RequestFailed("The server ended the answer with an error it did not describe; the server's log "
+                                 f"names the cause. {_sentence(kept + 'regenerate to try again.')}")
         return RequestFailed(f"The server ended the answer with an error: {error.message}. "
-                             "The partial answer is kept; regenerate to try again.")
+                             f"{_sentence(kept + 'regenerate to try again.')}")
     return ConnectionLost(f"The connection to the model server was lost mid-answer ({type(error).__name__}). "
-                          "The partial answer is kept; check the server status, then regenerate.")
+                          f"{_sentence(kept + 'check the server status, then regenerate.')}")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 STREAM_ERRORS = (httpx.HTTPError, httpx.StreamError, openai.APIError, OSError, ValueError)

@@ -209,7 +209,7 @@ class ChatSession:
                                            reasoning=turn.reasoning, thinking=thinking)
         except STREAM_ERRORS as error:
             if not self._stop.is_set():
-                failure = explain_broken_stream(error)
+                failure = explain_broken_stream(error, partial=bool(turn.answer or turn.reasoning))
                 thoughts.finish(cut=True)
                 turn.status, turn.error, turn.metrics = TurnStatus.INTERRUPTED, str(failure), clock.metrics()
                 yield _final(turn, type(failure).__name__)
