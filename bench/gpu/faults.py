@@ -11,7 +11,7 @@ Steps, all through the app's own backend (Supervisor, ChatSession, ImagePreparer
 2. mini-soak: --sessions concurrent ChatSession image conversations for --soak-seconds: 0 errors, p50/p99;
 3. a visitor stops an answer mid-stream (ChatSession.stop) and one drops it (the update stream is closed, as when
    a browser tab goes away): within --abort-within-s the engine's /metrics must show the request gone
-   (num_running_reqs 0, or num_aborted_requests_total up by one): no runaway generation;
+   (its running-requests gauge at 0, or its count of aborted requests up by one): no runaway generation;
 4. a second launch of the same plan while the first engine holds the GPU: it fails with a cause that names the
    GPU's memory, and the first engine still answers;
 5. kill -9 the engine mid-stream: the chat ends with ConnectionLost keeping the partial answer, the Supervisor
