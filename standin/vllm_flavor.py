@@ -171,10 +171,8 @@ class VllmHandler(StandinHandler):
                     ("vllm:kv_cache_usage_perc", "gauge", "", min(1.0, active / 100)),
                     ("vllm:prompt_tokens", "counter", "", state.prompt_tokens_total),
                     ("vllm:generation_tokens", "counter", "", state.generation_tokens_total),
-                    # one series per FinishReason (v1/metrics/loggers.py), a client's abort counted as "abort"
-                    *(("vllm:request_success", "counter", f',finished_reason="{reason}"', count) for reason, count in
-                      (("stop", state.counts["completed"]), ("length", 0), ("abort", state.counts["aborted"]),
-                       ("error", 0), ("repetition", 0)))]
+                    # vLLM 0.26.0 counts no client abort here (OutputProcessor.abort_requests records no stats)
+                    ("vllm:request_success", "counter", ',finished_reason="stop"', state.counts["completed"])]
         text = "".join(
             f"# HELP {name} {name}\n# TYPE {name} {kind}\n"
             f"{name}{'_total' if kind == 'counter' else ''}{{{labels}{extra}}} {float(value)}\n"

@@ -44,6 +44,8 @@ from backend.chat.conversation import TurnStatus  # noqa: E402
 from backend.chat.session import ChatSession, SamplingParams, StreamUpdate  # noqa: E402
 from backend.engine.status import FailureKind, Phase  # noqa: E402
 from backend.engine.supervisor import Supervisor  # noqa: E402
+from backend.engines import ENGINE_NAMES, ENGINES, SGLANG, VLLM  # noqa: E402
+from backend.errors import UserError  # noqa: E402
 from backend.media.images import APP_MAX_PIXELS, ImageLimits, ImagePreparer, PreparedImage  # noqa: E402
 from backend.plans.planner import PlanRequest, make_plan  # noqa: E402
 from backend.plans.ports import pick_port  # noqa: E402
@@ -53,14 +55,11 @@ from bench.gpu.supervisor_check import emit, nvidia_smi  # noqa: E402
 PHOTO_SIZES = ((1280, 720), (640, 480), (1024, 768), (720, 1280))
 QUESTIONS = ("Describe this picture.", "Detect the rectangles and give their boxes as JSON.", "What colours are there?")
 LONG_ANSWER = "Write a very long, detailed story about this picture."
-# Per engine: the gauge of requests in flight, and the counter of requests the engine aborted. vLLM counts an
-# aborted request under its counter vllm:request_success with finished_reason="abort" (v1/metrics/loggers.py;
-# prometheus names a counter's series <name>_total).
-RUNNING = {"sglang": "sglang:num_running_reqs", "vllm": "vllm:num_requests_running"}
-ABORTED = {"sglang": "sglang:num_aborted_requests_total",
-           "vllm": 'vllm:request_success_total{finished_reason="abort"}'}
+# The counter of requests the engine aborted. vLLM 0.26.0 has none for a client's abort: OutputProcessor.abort_requests
+# drops the request without recording stats (its request_success{finished_reason="abort"} counts only aborts of a
+# paused engine), so for vLLM the running-requests gauge alone tells.
+ABORTED = {SGLANG.name: "sglang:num_aborted_requests_total", VLLM.name: None}
 METRIC = re.compile(r"^((?:sglang|vllm):[a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$")
-REASON = re.compile(r'finished_reason="([a-z]+)"')
 
 
 def photos() -> list[PreparedImage]:
@@ -80,19 +79,13 @@ def photos() -> list[PreparedImage]:
 
 
 def metrics(base_url: str) -> dict[str, float]:
-    """The engine's prometheus counters and gauges, summed over labels; those with a finished_reason label also
-    under `name{finished_reason="..."}`."""
+    """The engine's prometheus counters and gauges, summed over labels."""
     totals: dict[str, float] = {}
     text = httpx.get(base_url + "/metrics", timeout=10).text
     for line in text.splitlines():
         matched = METRIC.match(line.strip())
         if matched:
-            name, labels, value = matched.group(1), matched.group(2) or "", float(matched.group(3))
-            keys = [name]
-            if reason := REASON.search(labels):
-                keys.append(f'{name}{{finished_reason="{reason.group(1)}"}}')
-            for key in keys:
-                totals[key] = totals.get(key, 0.0) + value
+            totals[matched.group(1)] = totals.get(matched.group(1), 0.0) + float(matched.group(3))
     return totals
 
 
@@ -165,12 +158,12 @@ def abort_check(supervisor: Supervisor, image: PreparedImage, how: str, within_s
         updates.close()  # the consumer went away (GeneratorExit), as when the UI cancels the event
         final = None
     released_s = aborted_s = None
-    running, aborted = RUNNING[engine], ABORTED[engine]
-    while time.monotonic() - ended_at < within_s and (released_s is None or aborted_s is None):
+    running, aborted = ENGINES[engine].gauges.running, ABORTED[engine]
+    while time.monotonic() - ended_at < within_s and (released_s is None or (aborted and aborted_s is None)):
         now, elapsed = metrics(base_url), round(time.monotonic() - ended_at, 3)
         if released_s is None and now.get(running, 0.0) == 0.0:
             released_s = elapsed
-        if aborted_s is None and now.get(aborted, 0.0) > before.get(aborted, 0.0):
+        if aborted and aborted_s is None and now.get(aborted, 0.0) > before.get(aborted, 0.0):
             aborted_s = elapsed
         time.sleep(0.05)
     turn = chat.turns[-1]
@@ -178,7 +171,7 @@ def abort_check(supervisor: Supervisor, image: PreparedImage, how: str, within_s
     # the running gauge may lag while the engine idles (older SGLang refreshes it every 30 s): either signal will do.
     return {"how": how, "chunks_before": seen, "running_before": before.get(running),
             "running_zero_after_s": released_s, "aborted_counted_after_s": aborted_s,
-            "aborted_metric_present": aborted in before, "turn_status": turn.status.value,
+            "aborted_metric_present": bool(aborted) and aborted in before, "turn_status": turn.status.value,
             "partial_answer_chars": len(turn.answer), "final_error": final.error if final else "",
             "ok": (released_s is not None or aborted_s is not None) and turn.status is TurnStatus.STOPPED
                   and bool(turn.answer)}
@@ -192,6 +185,8 @@ def busy_gpu_check(second_plan: LaunchPlan, supervisor: Supervisor, runs_dir: Pa
     try:
         second.launch(second_plan)
         failed = second.wait_for(lambda status: status.phase in (Phase.FAILED, Phase.READY), within_s)
+    except UserError as error:  # refused before it started: not the check this is
+        return {"second_phase": "refused", "refusal": str(error), "ok": False}
     finally:
         second.stop()
         second.close()
@@ -243,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-path", required=True)
     parser.add_argument("--engine-args", default="", help='extra engine flags, e.g. "$SGLANG_DUMMY_FLAGS"')
-    parser.add_argument("--engine", choices=("sglang", "vllm"), default="sglang",
+    parser.add_argument("--engine", choices=ENGINE_NAMES, default=SGLANG.name,
                         help="vllm: the plan's `vllm` is $QWEN_STUDIO_VLLM (bench/gpu/device_vllm_env.sh sets it)")
     parser.add_argument("--context-length", type=int, default=None)
     parser.add_argument("--hardware", default="auto")

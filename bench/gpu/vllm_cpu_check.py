@@ -127,6 +127,9 @@ def check_extraction(model: str, path: str) -> None:
     tokenizer = get_tokenizer(model)
     backend = XgrammarBackend(VllmConfig(model_config=model_config, structured_outputs_config=outputs_config),
                               tokenizer=tokenizer, vocab_size=model_config.get_vocab_size())
+    def grammar_for(spec: object):
+        return backend.compile_grammar(StructuredOutputOptions.JSON, spec if isinstance(spec, str) else json.dumps(spec))
+
     for request in written["requests"]:
         body = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "Extract."}],
                                      response_format=request["response_format"], max_tokens=512)
@@ -134,8 +137,7 @@ def check_extraction(model: str, path: str) -> None:
         params.verify(model_config, None, outputs_config, tokenizer)
         assert isinstance(params.structured_outputs, StructuredOutputsParams) and params.structured_outputs.json
         spec = params.structured_outputs.json
-        grammar = backend.compile_grammar(StructuredOutputOptions.JSON,
-                                          spec if isinstance(spec, str) else json.dumps(spec))
+        grammar = grammar_for(spec)
         tokens = tokenizer.encode(request["answer"], add_special_tokens=False)
         accepted = grammar.validate_tokens(tokens)
         if len(accepted) != len(tokens):
@@ -145,8 +147,13 @@ def check_extraction(model: str, path: str) -> None:
         grammar.accept_tokens("check", [tokenizer.eos_token_id])
         if not grammar.is_terminated():
             raise AssertionError(f"{request['name']}: the grammar did not end after the answer")
+        stray = request["answer"].rstrip()[:-1] + ', "not_in_the_schema": 1}'  # a property the schema does not name
+        stray_tokens = tokenizer.encode(stray, add_special_tokens=False)
+        if len(grammar_for(spec).validate_tokens(stray_tokens)) == len(stray_tokens):
+            raise AssertionError(f"{request['name']}: the grammar let a property the schema does not name through")
         print(f"ok   extraction {request['name']}: verified, compiled by xgrammar "
-              f"(backend {params.structured_outputs._backend}), a {len(tokens)}-token answer accepted to its end")
+              f"(backend {params.structured_outputs._backend}), a {len(tokens)}-token answer accepted to its end, "
+              "an answer with a property the schema does not name stopped")
 
 
 def main(argv: list[str] | None = None) -> int:
