@@ -108,6 +108,7 @@ def test_the_warm_up_goes_out_while_the_engine_runs_its_own_before_health_says_2
         assert stats["before_ready"] == 2 and stats["errors"] == 0  # both photo requests, sent early
         assert any("warm-up sent before /health" in line for line in status.log_tail)
         assert status.health_ok_s is not None and status.warmup_s is not None  # ready still waits for /health
+        assert status.warmup_s >= 0 and "-0.0" not in status.message  # counted from the unrounded /health moment
 
 
 def test_a_warm_up_the_engine_refused_before_health_is_sent_again_once_health_says_200(

@@ -209,8 +209,8 @@ class ChatSession:
                                            reasoning=turn.reasoning, thinking=thinking)
         except STREAM_ERRORS as error:
             if not self._stop.is_set():
+                thoughts.finish(cut=True)  # first: text it held back (a possible tag) joins the answer
                 failure = explain_broken_stream(error, partial=bool(turn.answer or turn.reasoning))
-                thoughts.finish(cut=True)
                 turn.status, turn.error, turn.metrics = TurnStatus.INTERRUPTED, str(failure), clock.metrics()
                 yield _final(turn, type(failure).__name__)
                 return

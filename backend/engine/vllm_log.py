@@ -56,10 +56,10 @@ def _kv_too_small(match_groups: dict[str, str | None]) -> str:
             "(tensor parallel).")
 
 
-# Below this share of the GPU free, no Qwen-VL plan fits (the smallest, 3B AWQ, needs ~3 GiB of weights plus its KV
-# cache and activations), so lowering --gpu-memory-utilization is not offered: an H100 with another engine on it
-# had 3.56 of 79.18 GiB free (2026-12-08).
-TOO_LITTLE_FREE_SHARE = 0.1
+# With less than this free, no Qwen-VL plan fits (the smallest, 3B AWQ, needs ~3 GiB of weights plus its KV cache
+# and activations), so lowering --gpu-memory-utilization is not offered: an H100 with another engine on it had
+# 3.56 of 79.18 GiB free (2026-12-08).
+TOO_LITTLE_FREE_GIB = 4.0
 
 
 def _memory_taken(match_groups: dict[str, str | None]) -> str:
@@ -67,7 +67,7 @@ def _memory_taken(match_groups: dict[str, str | None]) -> str:
     advice = "Stop what holds the GPU (nvidia-smi lists it; often an earlier engine that did not exit)"
     if free and total and float(total) > 0:
         share = int(float(free) / float(total) * 100 - 2) / 100  # a little under what is free
-        if share < TOO_LITTLE_FREE_SHARE:
+        if float(free) < TOO_LITTLE_FREE_GIB or share <= 0:
             return f"{advice}: only {free} of {total} GiB is free, too little for a model."
         return f"{advice}, or lower --gpu-memory-utilization to {share:.2f} or less ({free} of {total} GiB free)."
     return f"{advice}, or lower --gpu-memory-utilization."
