@@ -33,7 +33,7 @@ NO_GRAMMAR = ("Grammar-based generation (json_schema, regex, ebnf, structural_ta
 
 CRASH_WORD = "__crash__"
 # streams an error event whose message is empty before any text, as vLLM 0.26.0 does when its engine raises while
-# generating (EngineGenerateError carries no message; chat_completion/serving.py create_streaming_error_response)
+# generating (EngineGenerateError carries no message: serve/utils/error_response.py makes it InternalServerError, 500)
 ENGINE_ERROR_WORD = "__engine_error__"
 CRASH_AFTER_PIECES = 3
 
@@ -232,7 +232,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             return self._send_json(400, self.error_body(400, NO_GRAMMAR, "BadRequestError"))
         if request.get("stream") and ENGINE_ERROR_WORD in last_user_text(request["messages"]):
             self.state.bump(errors=1)
-            return self._stream_error(self.error_body(400, "", "BadRequestError"))
+            return self._stream_error(self.error_body(500, "", "InternalServerError"))
         max_tokens = request.get("max_completion_tokens") or request.get("max_tokens")
         answer = choose_answer(request["messages"], media, self.state.script, max_tokens, self.state.grid.relative,
                                schema)

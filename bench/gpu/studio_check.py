@@ -168,7 +168,7 @@ def attached_step(work: Path, endpoint: Endpoint | None, greedy: SamplingParams,
         assert endpoint is not None
         attached = Studio(supervisor, StudioSettings(work_dir=work / "attached"), detected)
         admin = attached.viewer()
-        status = attached.attach(endpoint.base_url, endpoint.api_key, admin)
+        attached.attach(endpoint.base_url, endpoint.api_key, admin)
         status = supervisor.wait_for(lambda s: s.is_ready or s.phase.value == "failed", 60.0)
         seen = attached.endpoint()
         answer = attached.ask("What colour is the square?", [photo(work / "attached.jpg", (1280, 720))], [], greedy,
